@@ -1,0 +1,86 @@
+import type { constructor } from 'tsyringe/dist/typings/types';
+import { HANDLERS_KEY, TASK_MANAGER_KEY, TASK_OPTIONS_KEY } from './metadata-keys';
+
+/** A class constructor, as tsyringe and the decorators see it. */
+export type Constructor<T = object> = constructor<T>;
+
+/** What `@Task` records about a class. */
+export interface TaskOptions {
+  /** The task type, as written in flows (`script`, `http_request`, ...). */
+  readonly type: string;
+  /**
+   * The class of the task's own config (validated with class-validator when a
+   * flow is loaded). Omit for tasks that take no config besides `name`.
+   */
+  readonly config?: Constructor;
+  /** A source task produces events itself (its `run` method) instead of receiving them. */
+  readonly source?: boolean;
+}
+
+type ClassListener = (cls: Constructor) => void;
+
+/*
+ * The one module that reads and writes the decorators' metadata, and the list
+ * of decorated classes (so that a container that gets telemetry can hook
+ * their resolution). `resetDecoratedClasses` is for specs.
+ */
+const decoratedClasses = new Set<Constructor>();
+const listeners = new Set<ClassListener>();
+
+/** Records `@Task` options on a class. */
+export function setTaskOptions(cls: Constructor, options: TaskOptions): void {
+  Reflect.defineMetadata(TASK_OPTIONS_KEY, Object.freeze({ ...options }), cls);
+  addDecoratedClass(cls);
+}
+
+/** The `@Task` options of a class (or of its nearest decorated ancestor). */
+export function getTaskOptions(cls: Function): TaskOptions | undefined {
+  return Reflect.getMetadata(TASK_OPTIONS_KEY, cls) as TaskOptions | undefined;
+}
+
+/** Records that `method` of `prototype`'s class is a `@Handler`. */
+export function addHandlerName(prototype: object, method: string | symbol): void {
+  const own = Reflect.getOwnMetadata(HANDLERS_KEY, prototype) as (string | symbol)[] | undefined;
+  const inherited = Reflect.getMetadata(HANDLERS_KEY, prototype) as (string | symbol)[] | undefined;
+  const list = own ?? [...(inherited ?? [])];
+  if (!list.includes(method)) list.push(method);
+  Reflect.defineMetadata(HANDLERS_KEY, list, prototype);
+}
+
+/** The `@Handler` method names of a class, in declaration order (inherited first). */
+export function getHandlerNames(cls: Function): readonly (string | symbol)[] {
+  const proto = cls.prototype as object;
+  return (Reflect.getMetadata(HANDLERS_KEY, proto) as (string | symbol)[] | undefined) ?? [];
+}
+
+/** Marks a class as a `@TaskManager`. */
+export function setTaskManager(cls: Constructor): void {
+  Reflect.defineMetadata(TASK_MANAGER_KEY, true, cls);
+  addDecoratedClass(cls);
+}
+
+/** Whether a class is a `@TaskManager`. */
+export function isTaskManager(cls: Function): boolean {
+  return Reflect.getMetadata(TASK_MANAGER_KEY, cls) === true;
+}
+
+/** Every class decorated with `@Task` or `@TaskManager` so far. */
+export function decoratedClassList(): readonly Constructor[] {
+  return [...decoratedClasses];
+}
+
+/**
+ * Calls `listener` for every decorated class, now and as new ones are
+ * decorated, until the returned function is called.
+ */
+export function onDecoratedClass(listener: ClassListener): () => void {
+  for (const cls of decoratedClasses) listener(cls);
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function addDecoratedClass(cls: Constructor): void {
+  if (decoratedClasses.has(cls)) return;
+  decoratedClasses.add(cls);
+  for (const listener of listeners) listener(cls);
+}

@@ -1,0 +1,101 @@
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import type { DependencyContainer } from 'tsyringe';
+import { onDecoratedClass } from '../metadata/task-metadata';
+import { contextManager } from './context-manager';
+import { Instrumentation } from './instrumentation';
+import { attachInstrumentation } from './task-binding';
+import type { TelemetryHandle } from './telemetry-handle';
+import {
+  CONTEXT_MANAGER,
+  INSTRUMENTATION,
+  METER_PROVIDER,
+  TELEMETRY_HANDLE,
+  TRACER_PROVIDER,
+} from './tokens';
+
+/** Providers to register in a container, and how to flush and stop them. */
+export interface TelemetryProviders {
+  /** The tracer provider decorated classes trace through. */
+  readonly tracerProvider: TracerProvider;
+  /** The meter provider the span-derived metrics are recorded on. */
+  readonly meterProvider: MeterProvider;
+  /** Exports what is pending. */
+  forceFlush(): Promise<void>;
+  /** Stops the providers. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Registers ready-made providers in `container` (the tokens `TRACER_PROVIDER`,
+ * `METER_PROVIDER`, `CONTEXT_MANAGER`, `INSTRUMENTATION`, `TELEMETRY_HANDLE`)
+ * and makes every `@Task` / `@TaskManager` instance resolved from it, or from
+ * a child container made after this call, trace through them. Use
+ * `registerTelemetry` to build the providers from a config; this is the lower
+ * level it and the test kit stand on.
+ */
+export function registerTelemetryProviders(
+  container: DependencyContainer,
+  providers: TelemetryProviders | undefined,
+): TelemetryHandle {
+  const instrumentation = new Instrumentation(
+    providers?.tracerProvider,
+    providers?.meterProvider,
+    providers !== undefined,
+  );
+  const stopHooks = hookContainer(container, instrumentation);
+  let stopped = false;
+  const handle: TelemetryHandle = {
+    enabled: providers !== undefined,
+    forceFlush: async () => {
+      if (!stopped) await providers?.forceFlush();
+    },
+    shutdown: async () => {
+      if (stopped) return;
+      stopped = true;
+      stopHooks();
+      await providers?.shutdown();
+    },
+  };
+  if (providers !== undefined) {
+    container.registerInstance(TRACER_PROVIDER, providers.tracerProvider);
+    container.registerInstance(METER_PROVIDER, providers.meterProvider);
+  }
+  container.registerInstance(CONTEXT_MANAGER, contextManager);
+  container.registerInstance(INSTRUMENTATION, instrumentation);
+  container.registerInstance(TELEMETRY_HANDLE, handle);
+  return handle;
+}
+
+/*
+ * tsyringe runs post-resolution hooks of the container that resolves, not of
+ * its parents; so the hooks are set on this container for every decorated
+ * class (now and later), and on each child container made from it.
+ */
+function hookContainer(container: DependencyContainer, instrumentation: Instrumentation): () => void {
+  const attach = (_token: unknown, result: unknown): void => {
+    for (const instance of Array.isArray(result) ? (result as unknown[]) : [result]) {
+      if (typeof instance === 'object' && instance !== null) {
+        attachInstrumentation(instance, instrumentation);
+      }
+    }
+  };
+  let active = true;
+  const guarded = (token: unknown, result: unknown): void => {
+    if (active) attach(token, result);
+  };
+  const stopListening = onDecoratedClass((cls) =>
+    container.afterResolution(cls, guarded, { frequency: 'Always' }),
+  );
+  const children: (() => void)[] = [];
+  const createChild = container.createChildContainer.bind(container);
+  container.createChildContainer = () => {
+    const child = createChild();
+    if (active) children.push(hookContainer(child, instrumentation));
+    return child;
+  };
+  return () => {
+    active = false;
+    stopListening();
+    for (const stop of children) stop();
+  };
+}

@@ -1,0 +1,165 @@
+import type { Context, Span } from '@opentelemetry/api';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { contextManager } from './context-manager';
+import type { SpanSite } from './span-site';
+import { reportTelemetryFailure } from './telemetry-failure';
+
+/**
+ * The one helper every instrumented call goes through: start the span under
+ * `parent`, make it active while `fn` runs, and when the call is over (it
+ * returned, its Promise settled, or its async iteration finished, threw or was
+ * stopped early) record an error if there was one, end the span exactly once
+ * and record the derived metrics. The value or error of `fn` is passed
+ * through unchanged (the same error object is rethrown). Only
+ * `instanceof Promise` counts as async: a thenable is a value.
+ */
+export function runInSpan<A extends unknown[], R>(
+  site: SpanSite,
+  parent: Context,
+  fn: (...args: A) => R,
+  self: unknown,
+  args: A,
+): R {
+  const started = performance.now();
+  let span: Span | undefined;
+  let active = parent;
+  try {
+    span = site.tracer.startSpan(site.name, site.spanOptions, parent);
+    active = trace.setSpan(parent, span);
+  } catch (error) {
+    reportTelemetryFailure(error, `starting ${site.name}`);
+  }
+  let result: R;
+  try {
+    result = contextManager.with(active, fn, self, ...args);
+  } catch (error) {
+    finishSpan(site, span, started, true, error);
+    throw error;
+  }
+  if (result instanceof Promise) {
+    return result.then(
+      (value: unknown) => {
+        finishSpan(site, span, started, false, undefined);
+        return value;
+      },
+      (error: unknown) => {
+        finishSpan(site, span, started, true, error);
+        throw error;
+      },
+    ) as R;
+  }
+  if (isTraceableIteration(result)) {
+    return new TracedAsyncIterator(site, span, active, started, result) as R;
+  }
+  finishSpan(site, span, started, false, undefined);
+  return result;
+}
+
+/** Records an error on a span: the exception event and status ERROR with its message. */
+export function recordSpanError(span: Span, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  span.recordException(error instanceof Error ? error : message);
+  span.setStatus({ code: SpanStatusCode.ERROR, message });
+}
+
+function finishSpan(
+  site: SpanSite,
+  span: Span | undefined,
+  started: number,
+  failed: boolean,
+  error: unknown,
+): void {
+  try {
+    site.count++;
+    if (failed) site.errors++;
+    if (span !== undefined) {
+      if (failed) recordSpanError(span, error);
+      span.end();
+    }
+    site.histogram.record((performance.now() - started) / 1000, site.attributes);
+  } catch (caught) {
+    reportTelemetryFailure(caught, `ending ${site.name}`);
+  }
+}
+
+/*
+ * Async generators and other async iterators are traced over their whole
+ * iteration; so are plain objects that are async iterable. Other async
+ * iterables (streams and the like) are values: wrapping them would hide their
+ * own API from the caller.
+ */
+function isTraceableIteration(value: unknown): value is AsyncIterator<unknown> | AsyncIterable<unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Partial<AsyncIterator<unknown> & AsyncIterable<unknown>>;
+  if (typeof candidate[Symbol.asyncIterator] !== 'function') return false;
+  return typeof candidate.next === 'function' || Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/**
+ * Iterates an async iterator with its span active around every step, and ends
+ * the span when iteration completes, throws, or the consumer stops early
+ * (`return`, as `break` in `for await` does).
+ */
+class TracedAsyncIterator implements AsyncIterableIterator<unknown> {
+  private inner: AsyncIterator<unknown> | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly site: SpanSite,
+    private readonly span: Span | undefined,
+    private readonly active: Context,
+    private readonly started: number,
+    private readonly source: AsyncIterator<unknown> | AsyncIterable<unknown>,
+  ) {}
+
+  next(value?: unknown): Promise<IteratorResult<unknown>> {
+    return this.step((it) => it.next(value));
+  }
+
+  return(value?: unknown): Promise<IteratorResult<unknown>> {
+    return this.step((it) =>
+      it.return !== undefined ? it.return(value) : Promise.resolve({ done: true, value }),
+    ).finally(() => this.end(false, undefined));
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<unknown>> {
+    return this.step((it) => {
+      if (it.throw !== undefined) return it.throw(error);
+      throw error;
+    });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
+    return this;
+  }
+
+  private iterator(): AsyncIterator<unknown> {
+    if (this.inner === undefined) {
+      const source = this.source as Partial<AsyncIterator<unknown>> & AsyncIterable<unknown>;
+      this.inner =
+        typeof source.next === 'function'
+          ? (source as AsyncIterator<unknown>)
+          : source[Symbol.asyncIterator]();
+    }
+    return this.inner;
+  }
+
+  private async step(
+    call: (it: AsyncIterator<unknown>) => Promise<IteratorResult<unknown>>,
+  ): Promise<IteratorResult<unknown>> {
+    try {
+      const result = await contextManager.with(this.active, () => call(this.iterator()));
+      if (result.done === true) this.end(false, undefined);
+      return result;
+    } catch (error) {
+      this.end(true, error);
+      throw error;
+    }
+  }
+
+  private end(failed: boolean, error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    finishSpan(this.site, this.span, this.started, failed, error);
+  }
+}

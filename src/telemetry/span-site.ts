@@ -1,0 +1,28 @@
+import type { Attributes, Histogram, SpanOptions, Tracer } from '@opentelemetry/api';
+import { SpanKind } from '@opentelemetry/api';
+
+/**
+ * One place that makes spans: a span name with a fixed attribute set (for
+ * example `task.handle` of task `enrich`, id 1, type `script`). Everything a
+ * call needs is computed once here, so the per-call path allocates only the
+ * span itself: the frozen attribute set, the span options, the duration
+ * histogram, and the two invocation counters that the meter reads on collect.
+ */
+export class SpanSite {
+  /** Span options passed to every `startSpan` of this site. */
+  public readonly spanOptions: SpanOptions;
+  /** Invocations finished (ok or failed) since the site was made. */
+  public count = 0;
+  /** Invocations that failed (after their retries). */
+  public errors = 0;
+
+  constructor(
+    public readonly name: string,
+    public readonly attributes: Readonly<Attributes>,
+    public readonly tracer: Tracer,
+    public readonly histogram: Histogram,
+    kind: SpanKind = SpanKind.INTERNAL,
+  ) {
+    this.spanOptions = { kind, attributes };
+  }
+}

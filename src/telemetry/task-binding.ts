@@ -1,0 +1,125 @@
+import type { Attributes } from '@opentelemetry/api';
+import { getTaskOptions } from '../metadata/task-metadata';
+import { INSTANCE_BINDING, INSTANCE_INSTRUMENTATION, TASK_IDENTITY } from '../metadata/metadata-keys';
+import type { Instrumentation } from './instrumentation';
+import { DISABLED_INSTRUMENTATION } from './instrumentation';
+import {
+  ATTR_TASK,
+  ATTR_TASK_ID,
+  ATTR_TASK_TYPE,
+  SPAN_TASK_HANDLE,
+  SPAN_TASK_RUN,
+} from './span-names';
+import type { SpanSite } from './span-site';
+
+/** Who a task instance is in its flow: the `task` and `task_id` span attributes. */
+export interface TaskIdentity {
+  /** Task name, from the flow's YAML. */
+  readonly name: string;
+  /** Index of the task in the flow's task list (0-based). */
+  readonly id: number;
+}
+
+/**
+ * What one instance traces with: its instrumentation, its task attributes and
+ * the span sites of its `task.run` and `task.handle` spans, computed once.
+ */
+export class TaskBinding {
+  /** `task`, `task_id`, `task_type`, or none for an instance that is not a task. */
+  public readonly attributes: Readonly<Attributes>;
+  private handle: SpanSite | undefined;
+  private run: SpanSite | undefined;
+
+  constructor(
+    public readonly instrumentation: Instrumentation,
+    attributes: Attributes,
+  ) {
+    this.attributes = Object.freeze({ ...attributes });
+  }
+
+  /** False when telemetry is off for this instance. */
+  get enabled(): boolean {
+    return this.instrumentation.enabled;
+  }
+
+  /** The `task.handle` site of this instance. */
+  get handleSite(): SpanSite {
+    return (this.handle ??= this.site(SPAN_TASK_HANDLE));
+  }
+
+  /** The `task.run` site of this instance. */
+  get runSite(): SpanSite {
+    return (this.run ??= this.site(SPAN_TASK_RUN));
+  }
+
+  /** The site of another span name carrying this instance's task attributes. */
+  site(name: string, extra?: Attributes): SpanSite {
+    const attributes = extra === undefined ? this.attributes : { ...this.attributes, ...extra };
+    return this.instrumentation.spanMetrics.site(name, attributes);
+  }
+}
+
+/**
+ * The task attributes of an instance: its bound identity, else the defaults
+ * (name = the task type or class name, id 0) so a task used outside a flow
+ * still carries all three.
+ */
+export function taskAttributesOf(instance: object): Attributes {
+  const ctor = instance.constructor;
+  const options = getTaskOptions(ctor);
+  if (options === undefined) return {};
+  const identity = (instance as Record<symbol, TaskIdentity | undefined>)[TASK_IDENTITY];
+  return {
+    [ATTR_TASK]: identity?.name ?? options.type,
+    [ATTR_TASK_ID]: identity?.id ?? 0,
+    [ATTR_TASK_TYPE]: options.type,
+  };
+}
+
+/** The binding of an instance, made on first use and kept on the instance. */
+export function bindingOf(instance: object): TaskBinding {
+  const slots = instance as Record<symbol, TaskBinding | Instrumentation | undefined>;
+  const known = slots[INSTANCE_BINDING] as TaskBinding | undefined;
+  if (known !== undefined) return known;
+  const instrumentation =
+    (slots[INSTANCE_INSTRUMENTATION] as Instrumentation | undefined) ?? DISABLED_INSTRUMENTATION;
+  const binding = new TaskBinding(instrumentation, taskAttributesOf(instance));
+  defineSlot(instance, INSTANCE_BINDING, binding);
+  return binding;
+}
+
+/**
+ * Binds a task instance to its place in a flow: its `task` name and
+ * `task_id`. One class can so appear twice in a flow under two names.
+ *
+ * @example
+ * ```ts
+ * const enrich = container.resolve(ScriptTask);
+ * bindTask(enrich, { name: 'enrich', id: 1 });
+ * ```
+ */
+export function bindTask<T extends object>(instance: T, identity: TaskIdentity): T {
+  defineSlot(instance, TASK_IDENTITY, Object.freeze({ name: identity.name, id: identity.id }));
+  defineSlot(instance, INSTANCE_BINDING, undefined);
+  return instance;
+}
+
+/** The identity bound to an instance, if any. */
+export function taskIdentityOf(instance: object): TaskIdentity | undefined {
+  return (instance as Record<symbol, TaskIdentity | undefined>)[TASK_IDENTITY];
+}
+
+/** Gives an instance the instrumentation of the container it was resolved from. */
+export function attachInstrumentation(instance: object, instrumentation: Instrumentation): void {
+  defineSlot(instance, INSTANCE_INSTRUMENTATION, instrumentation);
+  defineSlot(instance, INSTANCE_BINDING, undefined);
+}
+
+function defineSlot(instance: object, key: symbol, value: unknown): void {
+  Object.defineProperty(instance, key, {
+    value,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+}

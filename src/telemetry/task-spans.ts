@@ -1,0 +1,78 @@
+import type { Context, Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import type { ConnectorAttributes } from './attribute-values';
+import { sanitizeAttributes } from './attribute-values';
+import { activeContext, activeSpan } from './context-manager';
+import { runInSpan } from './run-in-span';
+import { bindingOf } from './task-binding';
+import { reportTelemetryFailure } from './telemetry-failure';
+
+/**
+ * Adds connector-specific attributes (request id, query handle, message
+ * offset, byte count) to the active span: inside a `@Handler`, its
+ * `task.handle` span. Values OTel cannot carry are dropped, long strings cut;
+ * it never throws and does nothing outside a span.
+ *
+ * @example
+ * ```ts
+ * @Handler()
+ * async handle(event: FlowEvent) {
+ *   const res = await fetch(url);
+ *   setSpanAttributes({ 'http.request_id': res.headers.get('x-request-id') ?? undefined });
+ * }
+ * ```
+ */
+export function setSpanAttributes(attributes: ConnectorAttributes): void {
+  try {
+    activeSpan()?.setAttributes(sanitizeAttributes(attributes));
+  } catch (error) {
+    reportTelemetryFailure(error, 'setting span attributes');
+  }
+}
+
+/**
+ * Runs `fn` in a child span named `name` of the active span, traced through
+ * `task`'s telemetry: it carries the task's attributes plus `attributes`,
+ * records an error thrown or rejected by `fn`, and derives `name.duration`,
+ * `.count` and `.errors` like every toolkit span.
+ *
+ * @example
+ * ```ts
+ * const rows = await traceChild(this, 'db.query', () => db.query(sql), { 'db.query_id': id });
+ * ```
+ */
+export function traceChild<R>(task: object, name: string, fn: () => R, attributes?: ConnectorAttributes): R {
+  const binding = bindingOf(task);
+  if (!binding.enabled) return fn();
+  const body =
+    attributes === undefined
+      ? fn
+      : (): R => {
+          setSpanAttributes(attributes);
+          return fn();
+        };
+  return runInSpan(binding.site(name), activeContext(), body, undefined, []);
+}
+
+/**
+ * Runs a task's lifecycle (init + event loop) in its `task.run` span: a root,
+ * one per task per tenure, with the task's three attributes. The runtime calls
+ * this; a custom runner can too.
+ */
+export function traceTaskRun<R>(task: object, fn: () => R): R {
+  const binding = bindingOf(task);
+  if (!binding.enabled) return fn();
+  return runInSpan(binding.runSite, ROOT_CONTEXT, fn, undefined, []);
+}
+
+/**
+ * Runs one event's handling (all its attempts) in a `task.handle` span of
+ * `task` under `parent`. The runtime calls this with the original handler so
+ * retries share one span; `fn` gets the span (undefined when telemetry is off)
+ * to record attempts on.
+ */
+export function traceHandle<R>(task: object, parent: Context, fn: (span: Span | undefined) => R): R {
+  const binding = bindingOf(task);
+  if (!binding.enabled) return fn(undefined);
+  return runInSpan(binding.handleSite, parent, () => fn(activeSpan()), undefined, []);
+}
