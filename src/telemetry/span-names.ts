@@ -21,8 +21,8 @@ export const ATTR_TASK_ID = 'task_id';
 /** Task type, such as `script` or `http_request` (string). */
 export const ATTR_TASK_TYPE = 'task_type';
 
-/** Name of the span event recorded for each failed attempt that is retried. */
-export const EVENT_RETRY = 'retry';
+/** Span event recorded on `task.handle` for each failed attempt (attempt number, error, whether it is retried). */
+export const EVENT_ATTEMPT_FAILED = 'attempt.failed';
 /** Attribute on the `task.handle` span: how many attempts the invocation took (int). */
 export const ATTR_ATTEMPTS = 'flowgen.attempts';
 

@@ -1,0 +1,171 @@
+import type { DependencyContainer } from 'tsyringe';
+import { TaskManager } from '../decorators/task-manager.decorator';
+import { getLogger } from '../telemetry/logger';
+import type { Logger } from '../telemetry/logger';
+import { bindTask } from '../telemetry/task-binding';
+import { Channel } from './channel';
+import type { FlowEvent } from './event';
+import type { FlowPlan } from './flow-plan';
+import { FlowPlanError } from './flow-plan-error';
+import type { TaskLifecycle } from './task-context';
+import type { TaskStats } from './task-node';
+import { TaskNode } from './task-node';
+
+/** Options of a {@link FlowWorker} run. */
+export interface FlowWorkerOptions {
+  /** Events a channel between two tasks holds before the sender waits (default 64). */
+  readonly channelCapacity?: number;
+  /** How long shutdown waits for in-flight events before giving up, in ms (default 10000). */
+  readonly shutdownTimeoutMs?: number;
+  /** Logger (default: the toolkit's stderr logger). */
+  readonly logger?: Logger;
+}
+
+/** What a finished run did, per task name. */
+export type FlowRunStats = Record<string, TaskStats>;
+
+/**
+ * The task manager that runs one flow: `start` resolves and registers each
+ * task (`task_manager.start` with one `task_manager.register` per task),
+ * `run` runs every task in its `task.run` span until the sources are done,
+ * and `shutdown` (`task_manager.shutdown`) stops the sources, lets in-flight
+ * events finish within the deadline, and closes the tasks.
+ *
+ * @example
+ * ```ts
+ * const worker = container.resolve(FlowWorker);
+ * await worker.start(planFlow(def, container, config), container);
+ * const done = worker.run();
+ * process.once('SIGTERM', () => void worker.shutdown());
+ * await done;
+ * ```
+ */
+@TaskManager()
+export class FlowWorker {
+  private readonly nodes: TaskNode[] = [];
+  private readonly stopController = new AbortController();
+  private readonly hardController = new AbortController();
+  private options: FlowWorkerOptions = {};
+  private running: Promise<void> | undefined;
+  private logger: Logger = getLogger();
+
+  /** Resolves every task of `plan` from `container`, wires the channels and registers each task. */
+  async start(plan: FlowPlan, container: DependencyContainer, options: FlowWorkerOptions = {}): Promise<void> {
+    this.options = options;
+    this.logger = options.logger ?? getLogger();
+    const capacity = options.channelCapacity ?? 64;
+    const wiring = {
+      stopSignal: this.stopController.signal,
+      hardSignal: this.hardController.signal,
+      logger: this.logger,
+    };
+    for (const planned of plan.tasks) {
+      const { definition, type } = planned;
+      const instance = bindTask(container.resolve(type.cls) as object & TaskLifecycle, {
+        name: definition.name,
+        id: definition.id,
+      });
+      const upstream = plan.graph.nodes[definition.id]?.upstream ?? [];
+      const isSource = typeof instance.run === 'function';
+      checkPlacement(planned.definition.name, type.options.type, isSource, upstream.length, plan);
+      const input = isSource ? undefined : new Channel<FlowEvent>(capacity);
+      this.nodes.push(new TaskNode(planned, instance, input, wiring));
+    }
+    for (const node of this.nodes) {
+      for (const up of plan.graph.nodes[node.planned.definition.id]?.upstream ?? []) {
+        const from = this.nodes[up];
+        if (from !== undefined) from.connectTo(node);
+      }
+    }
+    for (const node of this.nodes) await this.register(node.instance);
+  }
+
+  /** Records one task as registered (its `task_manager.register` span carries its attributes). */
+  async register(task: object): Promise<void> {
+    this.logger.debug({ task: (task as { constructor: { name: string } }).constructor.name }, 'task registered');
+    return Promise.resolve();
+  }
+
+  /**
+   * Runs every task until the sources are done and every event has passed
+   * through. Resolves with the per-task counts.
+   */
+  async run(): Promise<FlowRunStats> {
+    this.running ??= this.runAll();
+    await this.running;
+    return this.stats();
+  }
+
+  /** Stops the sources: they take no new events; in-flight events go on. */
+  stop(): void {
+    this.stopController.abort();
+  }
+
+  /**
+   * Stops the sources, waits for in-flight events to finish (at most the
+   * shutdown deadline), then returns. Never throws.
+   */
+  async shutdown(): Promise<void> {
+    this.stop();
+    if (this.running === undefined) return;
+    const deadline = this.options.shutdownTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      this.running.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), deadline);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      this.hardController.abort();
+      this.logger.warn({ deadline_ms: deadline }, 'shutdown deadline passed with events in flight');
+    }
+  }
+
+  /** Per-task counts so far. */
+  stats(): FlowRunStats {
+    const out: FlowRunStats = {};
+    for (const node of this.nodes) out[node.ctx.name] = { ...node.stats };
+    return out;
+  }
+
+  private async runAll(): Promise<void> {
+    const results = await Promise.allSettled(this.nodes.map((node) => this.runNode(node)));
+    for (const result of results) {
+      if (result.status === 'rejected') this.stop();
+    }
+  }
+
+  private async runNode(node: TaskNode): Promise<void> {
+    try {
+      await node.run();
+    } catch (error) {
+      node.ctx.logger.error({ err: error }, 'task stopped with an error');
+      this.stop();
+      void node.drainInput();
+      throw error;
+    } finally {
+      for (const next of node.downstream) next.upstreamDone();
+    }
+  }
+}
+
+function checkPlacement(
+  name: string,
+  type: string,
+  isSource: boolean,
+  upstreams: number,
+  plan: FlowPlan,
+): void {
+  if (isSource && upstreams > 0) {
+    throw new FlowPlanError(
+      `task "${name}" (type ${type}) is a source: it produces events and takes no input. List it first, or give it \`depends_on: []\` in flow "${plan.name}".`,
+    );
+  }
+  if (!isSource && upstreams === 0) {
+    throw new FlowPlanError(
+      `task "${name}" (type ${type}) has no upstream task and is not a source, so it would never get an event. Put a source (generate, http_endpoint) before it in flow "${plan.name}".`,
+    );
+  }
+}
