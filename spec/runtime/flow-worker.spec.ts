@@ -182,7 +182,9 @@ flow:
     - list: { name: src, items: [] }
     - nope: { name: what }
 `).catch((e: unknown) => e);
-    expect(String(error)).to.match(/flow\.tasks\[1\].*unknown task type `nope`.*known types: .*collect.*double.*list/s);
+    expect(String(error)).to.match(
+      /flow\.tasks\[1\].*unknown task type `nope`.*known types: .*collect.*double.*list/s,
+    );
     expect(kit.spans()).to.have.length(0);
   });
 });

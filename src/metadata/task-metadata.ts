@@ -34,7 +34,7 @@ export function setTaskOptions(cls: Constructor, options: TaskOptions): void {
 }
 
 /** The `@Task` options of a class (or of its nearest decorated ancestor). */
-export function getTaskOptions(cls: Function): TaskOptions | undefined {
+export function getTaskOptions(cls: object): TaskOptions | undefined {
   return Reflect.getMetadata(TASK_OPTIONS_KEY, cls) as TaskOptions | undefined;
 }
 
@@ -48,7 +48,9 @@ export function addHandlerName(prototype: object, method: string | symbol): void
 }
 
 /** The `@Handler` method names of a class, in declaration order (inherited first). */
-export function getHandlerNames(cls: Function): readonly (string | symbol)[] {
+export function getHandlerNames(cls: {
+  readonly prototype: unknown;
+}): readonly (string | symbol)[] {
   const proto = cls.prototype as object;
   return (Reflect.getMetadata(HANDLERS_KEY, proto) as (string | symbol)[] | undefined) ?? [];
 }
@@ -60,7 +62,7 @@ export function setTaskManager(cls: Constructor): void {
 }
 
 /** Whether a class is a `@TaskManager`. */
-export function isTaskManager(cls: Function): boolean {
+export function isTaskManager(cls: object): boolean {
   return Reflect.getMetadata(TASK_MANAGER_KEY, cls) === true;
 }
 

@@ -91,7 +91,12 @@ function planTask(
   const retry =
     retryRaw === undefined
       ? worker.retry
-      : collect(RetryConfig, { ...plainRetry(worker.retry), ...retryRaw }, { ...options, path: `${at}.retry` }, issues);
+      : collect(
+          RetryConfig,
+          { ...plainRetry(worker.retry), ...retryRaw },
+          { ...options, path: `${at}.retry` },
+          issues,
+        );
   let handlerTimeoutMs = worker.handlerTimeoutMs;
   if (timeoutRaw !== undefined) {
     const parsed = tryParseDuration(timeoutRaw);

@@ -50,7 +50,11 @@ export class FlowWorker {
   private logger: Logger = getLogger();
 
   /** Resolves every task of `plan` from `container`, wires the channels and registers each task. */
-  async start(plan: FlowPlan, container: DependencyContainer, options: FlowWorkerOptions = {}): Promise<void> {
+  async start(
+    plan: FlowPlan,
+    container: DependencyContainer,
+    options: FlowWorkerOptions = {},
+  ): Promise<void> {
     this.options = options;
     this.logger = options.logger ?? getLogger();
     const capacity = options.channelCapacity ?? 64;
@@ -82,7 +86,10 @@ export class FlowWorker {
 
   /** Records one task as registered (its `task_manager.register` span carries its attributes). */
   async register(task: object): Promise<void> {
-    this.logger.debug({ task: (task as { constructor: { name: string } }).constructor.name }, 'task registered');
+    this.logger.debug(
+      { task: (task as { constructor: { name: string } }).constructor.name },
+      'task registered',
+    );
     return Promise.resolve();
   }
 

@@ -66,11 +66,14 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
   const known = taskTypesOf(container);
   registerTaskClasses(
     container,
-    [...BUILTIN_TASKS, ...(options.taskClasses ?? [])].filter((cls) => ![...known.values()].some((t) => t.cls === cls)),
+    [...BUILTIN_TASKS, ...(options.taskClasses ?? [])].filter(
+      (cls) => ![...known.values()].some((t) => t.cls === cls),
+    ),
   );
   const def = typeof options.flow === 'string' ? loadFlowFile(options.flow) : options.flow;
   const plan = planFlow(def, container, worker);
-  const telemetry = options.telemetry ?? registerTelemetry(container, worker.telemetry, options.providers);
+  const telemetry =
+    options.telemetry ?? registerTelemetry(container, worker.telemetry, options.providers);
   try {
     const manager = container.resolve(FlowWorker);
     await manager.start(plan, container, {
@@ -87,7 +90,10 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
   }
 }
 
-async function untilDoneOrAborted(done: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+async function untilDoneOrAborted(
+  done: Promise<unknown>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   if (signal === undefined) {
     await done;
     return;

@@ -9,7 +9,9 @@ export const MAX_ATTRIBUTE_ARRAY_LENGTH = 128;
 export type ConnectorAttributeValue = string | number | boolean | string[] | number[] | boolean[];
 
 /** Connector-specific span attributes: request ids, query handles, offsets, byte counts. */
-export type ConnectorAttributes = Readonly<Record<string, ConnectorAttributeValue | null | undefined>>;
+export type ConnectorAttributes = Readonly<
+  Record<string, ConnectorAttributeValue | null | undefined>
+>;
 
 /**
  * Keeps what OTel can carry and never throws: strings are cut to

@@ -5,7 +5,11 @@ import { reportTelemetryFailure } from './telemetry-failure';
  * a time-out is reported as a telemetry failure, so flush and shutdown return
  * in bounded time even when the collector is unreachable.
  */
-export async function bounded(work: () => Promise<unknown>, ms: number, what: string): Promise<void> {
+export async function bounded(
+  work: () => Promise<unknown>,
+  ms: number,
+  what: string,
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), ms);

@@ -71,7 +71,10 @@ export function registerTelemetryProviders(
  * its parents; so the hooks are set on this container for every decorated
  * class (now and later), and on each child container made from it.
  */
-function hookContainer(container: DependencyContainer, instrumentation: Instrumentation): () => void {
+function hookContainer(
+  container: DependencyContainer,
+  instrumentation: Instrumentation,
+): () => void {
   const attach = (_token: unknown, result: unknown): void => {
     for (const instance of Array.isArray(result) ? (result as unknown[]) : [result]) {
       if (typeof instance === 'object' && instance !== null) {

@@ -88,7 +88,9 @@ function finishSpan(
  * iterables (streams and the like) are values: wrapping them would hide their
  * own API from the caller.
  */
-function isTraceableIteration(value: unknown): value is AsyncIterator<unknown> | AsyncIterable<unknown> {
+function isTraceableIteration(
+  value: unknown,
+): value is AsyncIterator<unknown> | AsyncIterable<unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<AsyncIterator<unknown> & AsyncIterable<unknown>>;
   if (typeof candidate[Symbol.asyncIterator] !== 'function') return false;

@@ -1,6 +1,10 @@
 import type { Attributes } from '@opentelemetry/api';
 import { getTaskOptions } from '../metadata/task-metadata';
-import { INSTANCE_BINDING, INSTANCE_INSTRUMENTATION, TASK_IDENTITY } from '../metadata/metadata-keys';
+import {
+  INSTANCE_BINDING,
+  INSTANCE_INSTRUMENTATION,
+  TASK_IDENTITY,
+} from '../metadata/metadata-keys';
 import type { Instrumentation } from './instrumentation';
 import { DISABLED_INSTRUMENTATION } from './instrumentation';
 import {

@@ -41,7 +41,12 @@ export function setSpanAttributes(attributes: ConnectorAttributes): void {
  * const rows = await traceChild(this, 'db.query', () => db.query(sql), { 'db.query_id': id });
  * ```
  */
-export function traceChild<R>(task: object, name: string, fn: () => R, attributes?: ConnectorAttributes): R {
+export function traceChild<R>(
+  task: object,
+  name: string,
+  fn: () => R,
+  attributes?: ConnectorAttributes,
+): R {
   const binding = bindingOf(task);
   if (!binding.enabled) return fn();
   const body =
@@ -71,7 +76,11 @@ export function traceTaskRun<R>(task: object, fn: () => R): R {
  * retries share one span; `fn` gets the span (undefined when telemetry is off)
  * to record attempts on.
  */
-export function traceHandle<R>(task: object, parent: Context, fn: (span: Span | undefined) => R): R {
+export function traceHandle<R>(
+  task: object,
+  parent: Context,
+  fn: (span: Span | undefined) => R,
+): R {
   const binding = bindingOf(task);
   if (!binding.enabled) return fn(undefined);
   return runInSpan(binding.handleSite, parent, () => fn(activeSpan()), undefined, []);

@@ -14,10 +14,8 @@ export const METER_PROVIDER: InjectionToken<MeterProvider> = Symbol.for('flowgen
 /** The toolkit's AsyncLocalStorage context manager. */
 export const CONTEXT_MANAGER: InjectionToken<ContextManager> = Symbol.for('flowgen.ContextManager');
 /** The tracer, meter and span-metric instruments that decorated classes use. */
-export const INSTRUMENTATION: InjectionToken<Instrumentation> = Symbol.for(
-  'flowgen.Instrumentation',
-);
+export const INSTRUMENTATION: InjectionToken<Instrumentation> =
+  Symbol.for('flowgen.Instrumentation');
 /** The handle returned by `registerTelemetry` (flush and shutdown). */
-export const TELEMETRY_HANDLE: InjectionToken<TelemetryHandle> = Symbol.for(
-  'flowgen.TelemetryHandle',
-);
+export const TELEMETRY_HANDLE: InjectionToken<TelemetryHandle> =
+  Symbol.for('flowgen.TelemetryHandle');

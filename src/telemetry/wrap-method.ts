@@ -35,15 +35,18 @@ export function wrapMethod(original: AnyMethod, plan: SpanPlan): AnyMethod {
 
 /** Whether `fn` is a wrapper made by {@link wrapMethod}. */
 export function isWrapped(fn: unknown): boolean {
-  return typeof fn === 'function' && (fn as unknown as Record<symbol, unknown>)[WRAPPED_ORIGINAL] !== undefined;
+  return (
+    typeof fn === 'function' &&
+    (fn as unknown as Record<symbol, unknown>)[WRAPPED_ORIGINAL] !== undefined
+  );
 }
 
 /** The function a wrapper wraps, or `fn` itself. */
-export function originalOf<F extends Function>(fn: F): F {
-  return ((fn as unknown as Record<symbol, F | undefined>)[WRAPPED_ORIGINAL] ?? fn);
+export function originalOf<F extends (...args: never[]) => unknown>(fn: F): F {
+  return (fn as unknown as Record<symbol, F | undefined>)[WRAPPED_ORIGINAL] ?? fn;
 }
 
-function preserveIdentity(wrapped: Function, original: Function): void {
+function preserveIdentity(wrapped: object, original: object): void {
   for (const key of Reflect.ownKeys(original)) {
     if (key === 'prototype' || key === 'arguments' || key === 'caller') continue;
     const descriptor = Object.getOwnPropertyDescriptor(original, key);

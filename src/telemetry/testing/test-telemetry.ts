@@ -173,7 +173,13 @@ function merge(
   if (type === DataPointType.GAUGE) {
     return { name, unit, attributes: point.attributes, kind: 'gauge', value };
   }
-  return { name, unit, attributes: point.attributes, kind: 'sum', value: (before?.value ?? 0) + value };
+  return {
+    name,
+    unit,
+    attributes: point.attributes,
+    kind: 'sum',
+    value: (before?.value ?? 0) + value,
+  };
 }
 
 function sortedEntries(attributes: Attributes): [string, unknown][] {

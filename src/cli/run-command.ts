@@ -1,0 +1,43 @@
+import { loadWorkerConfig, loadWorkerConfigFile } from '../config/worker-config';
+import { getLogger } from '../telemetry/logger';
+import { runFlow } from '../runtime/run-flow';
+import { EXIT_INTERRUPTED, EXIT_OK } from './exit-codes';
+
+/** Options of `flowgen run`. */
+export interface RunCommandOptions {
+  /** The worker config file (telemetry, retry defaults, deadlines). */
+  readonly config?: string;
+}
+
+/**
+ * `flowgen run <flow.yaml> [--config worker.yaml]`: runs the flow until its
+ * sources are done, or until SIGTERM/SIGINT: the first signal stops the
+ * sources and lets in-flight events finish (bounded by `shutdown_timeout`),
+ * flushes telemetry and exits 0; a second signal exits at once.
+ */
+export async function runCommand(flowFile: string, options: RunCommandOptions): Promise<number> {
+  const worker =
+    options.config === undefined
+      ? loadWorkerConfig(undefined)
+      : loadWorkerConfigFile(options.config);
+  const log = getLogger();
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(EXIT_INTERRUPTED);
+    }
+    log.info({ signal }, 'stopping: no new events; finishing in-flight events');
+    controller.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    const result = await runFlow({ flow: flowFile, worker, signal: controller.signal });
+    log.info({ flow: result.flow, stats: result.stats }, 'flow finished');
+    return EXIT_OK;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}

@@ -1,0 +1,39 @@
+import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { setGlobalErrorHandler } from '@opentelemetry/core';
+import { warnEvery } from '../telemetry/logger';
+import { setTelemetryFailureListener } from '../telemetry/telemetry-failure';
+
+/** How often the same telemetry failure may be logged. */
+export const TELEMETRY_WARNING_INTERVAL_MS = 30_000;
+
+/**
+ * For a process the `flowgen` command owns: telemetry failures (an exporter
+ * that cannot reach the collector, a failing instrument) are logged to stderr
+ * at most once per interval per kind, never once per span, and never thrown.
+ */
+export function installTelemetryWarnings(intervalMs = TELEMETRY_WARNING_INTERVAL_MS): void {
+  const exportFailed = warnEvery('otel-export', intervalMs);
+  const diagnostic = warnEvery('otel-diag', intervalMs);
+  const toolkit = warnEvery('flowgen-telemetry', intervalMs);
+  setGlobalErrorHandler((error) => {
+    exportFailed({ err: describe(error) }, 'telemetry export failed; will retry on the next batch');
+  });
+  diag.setLogger(
+    {
+      error: (message, ...args) => diagnostic({ detail: args.map(String) }, message),
+      warn: (message, ...args) => diagnostic({ detail: args.map(String) }, message),
+      info: () => undefined,
+      debug: () => undefined,
+      verbose: () => undefined,
+    },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
+  setTelemetryFailureListener((error, where) => {
+    toolkit({ err: describe(error), where }, 'telemetry call failed; the handler went on');
+  });
+}
+
+function describe(error: unknown): { type: string; message: string } {
+  if (error instanceof Error) return { type: error.constructor.name, message: error.message };
+  return { type: typeof error, message: String(error) };
+}
