@@ -77,7 +77,7 @@ describe('@Handler', () => {
     const first = echo('first', 0);
     const second = echo('second', 1);
     const out = await first.handle(FlowEvent.create({ n: 1 }));
-    await second.handle(out);
+    await second.handle(out as FlowEvent<{ n: number }>);
     const a = kit.span('task.handle', { task: 'first' });
     const b = kit.span('task.handle', { task: 'second' });
     expect(a.parentSpanContext).to.equal(undefined);

@@ -43,7 +43,7 @@ const HANDLE_PLAN: SpanPlan = {
  */
 export function Handler(): MethodDecorator {
   return (target, propertyKey, descriptor) => {
-    const method = descriptor.value as unknown;
+    const method = (descriptor as PropertyDescriptor | undefined)?.value as unknown;
     if (typeof method !== 'function') {
       throw new DecoratorError(
         `@Handler() can only decorate a method, but ${describeMember(target, propertyKey)} is not a function. ` +

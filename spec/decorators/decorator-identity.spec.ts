@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import { container, inject, injectable } from 'tsyringe';
+import { DecoratorError } from '../../src/decorators/decorator-error';
+import { Handler } from '../../src/decorators/handler.decorator';
+import { Task } from '../../src/decorators/task.decorator';
+import { getHandlerNames, getTaskOptions } from '../../src/metadata/task-metadata';
+import { bindTask } from '../../src/telemetry/task-binding';
+import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
+import { isWrapped, originalOf } from '../../src/telemetry/wrap-method';
+
+const GUARD_KEY = 'guard:roles';
+const Roles =
+  (...roles: string[]): MethodDecorator =>
+  (_target, _key, descriptor) => {
+    Reflect.defineMetadata(GUARD_KEY, roles, descriptor.value as object);
+    return descriptor;
+  };
+
+@injectable()
+class Clock {
+  now(): number {
+    return 42;
+  }
+}
+
+@Task({ type: 'identity' })
+class IdentityTask {
+  constructor(@inject(Clock) public readonly clock: Clock) {}
+
+  @Handler()
+  @Roles('admin')
+  handle(a: number, b: number, c: number): number {
+    return this.clock.now() + a + b + c;
+  }
+
+  @Handler()
+  @Handler()
+  twice(): string {
+    return 'once';
+  }
+}
+
+describe('decorated classes and methods keep their identity', () => {
+  let kit: TestTelemetry;
+  beforeEach(() => {
+    kit = TestTelemetry.create();
+  });
+  afterEach(() => kit.shutdown());
+
+  it('keeps the class name, injectability and constructor injection', () => {
+    const task = kit.container.resolve(IdentityTask);
+    expect(IdentityTask.name).to.equal('IdentityTask');
+    expect(task).to.be.instanceOf(IdentityTask);
+    expect(task.clock.now()).to.equal(42);
+    expect(getTaskOptions(IdentityTask)).to.deep.equal({ type: 'identity' });
+  });
+
+  it("keeps the method's name, length, this and reflect-metadata keys", () => {
+    const method = IdentityTask.prototype.handle;
+    expect(method.name).to.equal('handle');
+    expect(method.length).to.equal(3);
+    expect(Reflect.getMetadata(GUARD_KEY, method)).to.deep.equal(['admin']);
+    const task = kit.container.resolve(IdentityTask);
+    expect(task.handle(1, 2, 3)).to.equal(48);
+    // design-time metadata TypeScript emits on the prototype is untouched
+    expect(
+      Reflect.getMetadata('design:paramtypes', IdentityTask.prototype, 'handle'),
+    ).to.deep.equal([Number, Number, Number]);
+  });
+
+  it('never wraps twice: a method decorated twice makes one span per call', () => {
+    const task = bindTask(kit.container.resolve(IdentityTask), { name: 'x', id: 0 });
+    expect(task.twice()).to.equal('once');
+    expect(kit.spans('task.handle')).to.have.length(1);
+    expect(isWrapped(IdentityTask.prototype.twice)).to.equal(true);
+    expect(isWrapped(originalOf(IdentityTask.prototype.twice))).to.equal(false);
+    expect(getHandlerNames(IdentityTask)).to.deep.equal(['handle', 'twice']);
+  });
+
+  it('binds identity per instance: one class twice in a flow under two names', () => {
+    const a = bindTask(kit.container.resolve(IdentityTask), { name: 'first', id: 0 });
+    const b = bindTask(kit.container.resolve(IdentityTask), { name: 'second', id: 3 });
+    a.handle(0, 0, 0);
+    b.handle(0, 0, 0);
+    expect(
+      kit.spans('task.handle').map((s) => [s.attributes.task, s.attributes.task_id]),
+    ).to.deep.equal([
+      ['first', 0],
+      ['second', 3],
+    ]);
+  });
+
+  it('gives an unbound task default attributes: name = type, id 0', () => {
+    kit.container.resolve(IdentityTask).handle(0, 0, 0);
+    expect(kit.span('task.handle').attributes).to.deep.equal({
+      task: 'identity',
+      task_id: 0,
+      task_type: 'identity',
+    });
+  });
+
+  it('traces instances resolved from a child container made after registration', () => {
+    const child = kit.container.createChildContainer();
+    child.resolve(IdentityTask).handle(0, 0, 0);
+    expect(kit.spans('task.handle')).to.have.length(1);
+  });
+
+  it('does not trace in a container without telemetry, even for the same class', () => {
+    container.createChildContainer().resolve(IdentityTask).handle(0, 0, 0);
+    expect(kit.spans()).to.have.length(0);
+  });
+
+  it('rejects misuse with an error that says what to do', () => {
+    expect(() => Task({ type: 'Bad Type' })).to.throw(DecoratorError, /snake_case/);
+    expect(() => {
+      class NotAMethod {
+        @(Handler() as PropertyDecorator)
+        value = 1;
+      }
+      return NotAMethod;
+    }).to.throw(/only decorate a method/);
+  });
+});
