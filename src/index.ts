@@ -98,7 +98,6 @@ export { RetryPolicy } from './runtime/retry-policy';
 export type { RetryPolicyOptions } from './runtime/retry-policy';
 export { HandlerTimeoutError } from './runtime/handler-timeout-error';
 export { WorkerStoppingError } from './runtime/worker-stopping-error';
-export { FlowPlanError } from './runtime/flow-plan-error';
 
 // Built-in connectors
 export { BUILTIN_TASKS } from './connectors/builtin-tasks';

@@ -58,8 +58,48 @@ export function planFlow(
     const planned = planTask(task, def.file, types, worker, issues);
     if (planned !== undefined) tasks.push(planned);
   }
+  const graph = buildFlowGraph(def);
+  for (const task of tasks) checkPlacement(task, graph, def.file, issues);
   if (issues.length > 0) throw new ConfigError(issues);
-  return { name: def.name, graph: buildFlowGraph(def), tasks };
+  return { name: def.name, graph, tasks };
+}
+
+/** Whether instances of a task type produce their own events (they have `run`). */
+export function isSourceType(type: TaskType): boolean {
+  return type.options.source ?? typeof (type.cls.prototype as { run?: unknown }).run === 'function';
+}
+
+/*
+ * A source produces events and takes none; any other task needs an upstream,
+ * or it would never get an event. Both are wiring mistakes worth stopping at.
+ */
+function checkPlacement(
+  task: PlannedTask,
+  graph: FlowGraph,
+  file: string | undefined,
+  issues: ConfigIssue[],
+): void {
+  const { definition, type } = task;
+  const upstream = graph.nodes[definition.id]?.upstream ?? [];
+  const source = isSourceType(type);
+  const at = {
+    path: `flow.tasks[${definition.id}].${definition.type}`,
+    kind: 'invalid' as const,
+    ...defined({ file, line: definition.line }),
+  };
+  if (source && upstream.length > 0) {
+    issues.push({
+      ...at,
+      value: definition.dependsOn,
+      message: `\`${definition.name}\` is a source (type ${type.options.type} produces events) and takes no input, but it would get events from ${definition.dependsOn.join(', ')}; list it first or give it \`depends_on: []\``,
+    });
+  } else if (!source && upstream.length === 0) {
+    issues.push({
+      ...at,
+      value: definition.name,
+      message: `\`${definition.name}\` has no upstream task and type ${type.options.type} is not a source, so it would never get an event; put a source (generate, http_endpoint) before it or name one in depends_on`,
+    });
+  }
 }
 
 function planTask(

@@ -6,7 +6,7 @@ import { bindTask } from '../telemetry/task-binding';
 import { Channel } from './channel';
 import type { FlowEvent } from './event';
 import type { FlowPlan } from './flow-plan';
-import { FlowPlanError } from './flow-plan-error';
+import { isSourceType } from './flow-plan';
 import type { TaskLifecycle } from './task-context';
 import type { TaskStats } from './task-node';
 import { TaskNode } from './task-node';
@@ -69,10 +69,7 @@ export class FlowWorker {
         name: definition.name,
         id: definition.id,
       });
-      const upstream = plan.graph.nodes[definition.id]?.upstream ?? [];
-      const isSource = typeof instance.run === 'function';
-      checkPlacement(planned.definition.name, type.options.type, isSource, upstream.length, plan);
-      const input = isSource ? undefined : new Channel<FlowEvent>(capacity);
+      const input = isSourceType(type) ? undefined : new Channel<FlowEvent>(capacity);
       this.nodes.push(new TaskNode(planned, instance, input, wiring));
     }
     for (const node of this.nodes) {
@@ -155,24 +152,5 @@ export class FlowWorker {
     } finally {
       for (const next of node.downstream) next.upstreamDone();
     }
-  }
-}
-
-function checkPlacement(
-  name: string,
-  type: string,
-  isSource: boolean,
-  upstreams: number,
-  plan: FlowPlan,
-): void {
-  if (isSource && upstreams > 0) {
-    throw new FlowPlanError(
-      `task "${name}" (type ${type}) is a source: it produces events and takes no input. List it first, or give it \`depends_on: []\` in flow "${plan.name}".`,
-    );
-  }
-  if (!isSource && upstreams === 0) {
-    throw new FlowPlanError(
-      `task "${name}" (type ${type}) has no upstream task and is not a source, so it would never get an event. Put a source (generate, http_endpoint) before it in flow "${plan.name}".`,
-    );
   }
 }

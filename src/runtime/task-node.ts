@@ -105,9 +105,9 @@ export class TaskNode {
     return dropped;
   }
 
-  /** Whether the task produces its own events (it has `run`). */
+  /** Whether the task produces its own events (it has no input channel). */
   get isSource(): boolean {
-    return typeof this.instance.run === 'function';
+    return this.input === undefined;
   }
 
   /** The task's whole run (init, event loop, close) in its `task.run` span. */

@@ -31,7 +31,7 @@ export function runInSpan<A extends unknown[], R>(
   }
   let result: R;
   try {
-    result = contextManager.with(active, fn, self, ...args);
+    result = contextManager.with(active, invoke, undefined, fn, self, args) as R;
   } catch (error) {
     finishSpan(site, span, started, true, error);
     throw error;
@@ -53,6 +53,14 @@ export function runInSpan<A extends unknown[], R>(
   }
   finishSpan(site, span, started, false, undefined);
   return result;
+}
+
+/*
+ * Calls `fn` on `self` without `Function.prototype.bind`, which the context
+ * manager would otherwise do on every call that has a `this`.
+ */
+function invoke<A extends unknown[], R>(fn: (...args: A) => R, self: unknown, args: A): R {
+  return fn.apply(self, args);
 }
 
 /** Records an error on a span: the exception event and status ERROR with its message. */
