@@ -47,6 +47,7 @@ export {
   ATTR_TASK_TYPE,
   ATTR_ATTEMPTS,
   EVENT_ATTEMPT_FAILED,
+  ATTR_ERROR_CODE,
 } from './telemetry/span-names';
 
 // Logs

@@ -93,7 +93,7 @@ describe('@Handler', () => {
     expect(span.status).to.deep.equal({ code: SpanStatusCode.ERROR, message: 'negative -2' });
     const exception = span.events.find((e) => e.name === 'exception');
     expect(exception?.attributes?.['exception.message']).to.equal('negative -2');
-    expect(exception?.attributes?.['exception.type']).to.equal('Error');
+    expect(exception?.attributes?.['exception.type']).to.equal('Boom');
   });
 
   it('derives exact duration, count and error metrics after N calls with K failures', async () => {

@@ -10,7 +10,8 @@ const SECRET_VALUE = /^\s*(bearer|basic|token|apikey)\s+\S/i;
  * visibly not `true`), long strings truncated with their length, lists and
  * mappings summarised, and anything that may be a secret withheld: values
  * under a path that names a header, token, password, key or credential;
- * strings that look like an `Authorization` value; passwords in URLs.
+ * strings that look like an `Authorization` value; passwords, queries and
+ * fragments in URLs.
  *
  * @param path - the dotted config path of the value, used to spot secrets.
  * @example
@@ -50,7 +51,10 @@ export function describeValue(value: unknown, path = ''): string {
 
 function describeString(text: string): string {
   if (SECRET_VALUE.test(text)) return '<redacted>';
-  const withoutPassword = text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^/@\s]*@/i, '$1:***@');
+  const withoutPassword = text
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^/@\s]*@/i, '$1:***@')
+    // A URL's query and fragment often carry tokens (?api_key=...): never shown.
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^?#\s]*)[?#]\S*/i, '$1?***');
   if (withoutPassword.length <= MAX_SHOWN_STRING_LENGTH) return JSON.stringify(withoutPassword);
   const cut = withoutPassword.slice(0, MAX_SHOWN_STRING_LENGTH - 1);
   return `${JSON.stringify(cut + '…')} (${text.length} characters)`;

@@ -4,6 +4,7 @@ import { getHandlerNames } from '../metadata/task-metadata';
 import { ATTR_ATTEMPTS, EVENT_ATTEMPT_FAILED } from '../telemetry/span-names';
 import type { Logger } from '../telemetry/logger';
 import { traceHandle, traceTaskRun } from '../telemetry/task-spans';
+import { errorType } from '../telemetry/run-in-span';
 import { originalOf } from '../telemetry/wrap-method';
 import { DecoratorError } from '../decorators/decorator-error';
 import type { Channel } from './channel';
@@ -203,7 +204,7 @@ function recordAttempt(
       'flowgen.attempt': attempt,
       'flowgen.will_retry': willRetry,
       'flowgen.backoff_ms': Math.round(delayMs),
-      'exception.type': error instanceof Error ? error.constructor.name : typeof error,
+      'exception.type': errorType(error),
       'exception.message': error instanceof Error ? error.message : String(error),
     });
   } catch {

@@ -13,7 +13,11 @@ import { resolveResourceAttributes } from '../config/otel-env';
 import type { TelemetryConfig } from '../config/telemetry-config';
 import { MAX_ATTRIBUTE_LENGTH } from './attribute-values';
 import { bounded } from './bounded';
+import { mergeExportRetryOptions } from './export-retry-policy';
+import type { ExportRetryOptions } from './export-retry-policy';
+import type { ExportStats, ExportStatsSource } from './export-retry-stats';
 import type { TelemetryProviders } from './register-providers';
+import { RetryingMetricExporter, RetryingSpanExporter } from './retrying-exporter';
 
 /** How long `shutdown()` may take before it gives up on an unreachable collector. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
@@ -32,7 +36,20 @@ export interface CreateProvidersOptions {
   readonly shutdownTimeoutMs?: number;
   /** Environment for OTEL_RESOURCE_ATTRIBUTES (default `process.env`). */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Tuning of the retries around the OTLP exporters (not around a
+   * `spanExporter` / `metricExporter` given here, which are used as they are).
+   * By default: 5 attempts, backoff from 500 ms doubling up to 5 s with ±20%
+   * jitter, all within the export timeout, and a bound on batches in flight.
+   */
+  readonly exportRetry?: ExportRetryOptions;
 }
+
+/** Most batches one exporter keeps in flight; the OTLP exporter's own concurrency limit is 30. */
+const MAX_IN_FLIGHT_CAP = 30;
+
+/** Metric batches in flight: the periodic export, plus a forceFlush or shutdown overlapping it. */
+const METRIC_IN_FLIGHT = 4;
 
 /**
  * Builds the providers an enabled telemetry config describes: a tracer
@@ -56,10 +73,27 @@ export function createTelemetryProviders(
     timeoutMillis: config.batch.exportTimeoutMs,
     ...credentialsFor(config),
   };
-  const spanExporter = options.spanExporter ?? new OTLPTraceExporter(exporterOptions);
-  const metricExporter =
-    options.metricExporter ??
-    new OTLPMetricExporter({ ...exporterOptions, timeoutMillis: config.metricsExportTimeoutMs });
+  // The OTLP/gRPC exporters of OTel JS 0.223 never retry (see
+  // retrying-exporter.ts): wrap them so a collector blip does not lose a batch.
+  let retryingSpans: RetryingSpanExporter | undefined;
+  let spanExporter = options.spanExporter;
+  if (spanExporter === undefined) {
+    retryingSpans = new RetryingSpanExporter(
+      new OTLPTraceExporter(exporterOptions),
+      retryOptions(config.batch.exportTimeoutMs, spanInFlightBound(config), options.exportRetry),
+    );
+    spanExporter = retryingSpans;
+  }
+  let retryingMetrics: RetryingMetricExporter | undefined;
+  let metricExporter = options.metricExporter;
+  if (metricExporter === undefined) {
+    const timeoutMillis = config.metricsExportTimeoutMs;
+    retryingMetrics = new RetryingMetricExporter(
+      new OTLPMetricExporter({ ...exporterOptions, timeoutMillis }),
+      retryOptions(timeoutMillis, METRIC_IN_FLIGHT, options.exportRetry),
+    );
+    metricExporter = retryingMetrics;
+  }
   const tracerProvider = new NodeTracerProvider({
     resource,
     sampler: options.sampler,
@@ -85,7 +119,7 @@ export function createTelemetryProviders(
     ],
   });
   const limit = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
-  return {
+  const providers: TelemetryProviders & ExportStatsSource = {
     tracerProvider,
     meterProvider,
     forceFlush: () =>
@@ -95,13 +129,58 @@ export function createTelemetryProviders(
         'telemetry flush',
       ),
     shutdown: async () => {
+      // The final flush may retry, but only while the shutdown bound allows.
+      const cap = Date.now() + budgetWithin(limit);
+      retryingSpans?.capDeadline(cap);
+      retryingMetrics?.capDeadline(cap);
       await bounded(
         () => Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]),
         limit,
         'telemetry shutdown',
       );
     },
+    exportStats: (): ExportStats => ({
+      ...(retryingSpans === undefined ? {} : { spans: retryingSpans.stats() }),
+      ...(retryingMetrics === undefined ? {} : { metrics: retryingMetrics.stats() }),
+    }),
   };
+  return providers;
+}
+
+/*
+ * The options of one retrying exporter: a given budget is honoured only up to
+ * the export timeout, since a batch retried past it would be abandoned anyway.
+ */
+function retryOptions(
+  exportTimeoutMs: number,
+  maxInFlight: number,
+  given: ExportRetryOptions | undefined,
+): ExportRetryOptions {
+  const merged = mergeExportRetryOptions({ maxInFlight }, given);
+  const budgetMs = Math.min(
+    merged.budgetMs ?? Number.POSITIVE_INFINITY,
+    budgetWithin(exportTimeoutMs),
+  );
+  return { ...merged, budgetMs };
+}
+
+/*
+ * A batch's retries must end a little before the caller stops waiting for
+ * it (the batch processor's export timeout, the shutdown bound), so the
+ * result is reported rather than abandoned and the next batch starts clean.
+ */
+function budgetWithin(timeoutMs: number): number {
+  return Math.max(1, timeoutMs - Math.min(250, timeoutMs / 10));
+}
+
+/*
+ * The batch processor exports one batch at a time, except forceFlush and
+ * shutdown, which send the whole queue at once: that many batches plus the
+ * one already going must fit, or a healthy flush would drop some.
+ */
+function spanInFlightBound(config: TelemetryConfig): number {
+  const queued = Math.ceil(config.batch.max_queue_size / config.batch.max_export_batch_size);
+  return Math.min(MAX_IN_FLIGHT_CAP, Math.max(2, queued + 1));
 }
 
 /*

@@ -3,6 +3,7 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { contextManager } from './context-manager';
 import type { SpanSite } from './span-site';
 import { reportTelemetryFailure } from './telemetry-failure';
+import { ATTR_ERROR_CODE } from './span-names';
 
 /**
  * The one helper every instrumented call goes through: start the span under
@@ -63,11 +64,30 @@ function invoke<A extends unknown[], R>(fn: (...args: A) => R, self: unknown, ar
   return fn.apply(self, args);
 }
 
-/** Records an error on a span: the exception event and status ERROR with its message. */
+/**
+ * Records an error on a span: the exception event (type = the error's class
+ * name, as the `attempt.failed` events say it) and status ERROR with its
+ * message. A `code` the error carries goes to `flowgen.error_code`.
+ */
 export function recordSpanError(span: Span, error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error);
-  span.recordException(error instanceof Error ? error : message);
-  span.setStatus({ code: SpanStatusCode.ERROR, message });
+  if (!(error instanceof Error)) {
+    const message = String(error);
+    span.recordException(message);
+    span.setStatus({ code: SpanStatusCode.ERROR, message });
+    return;
+  }
+  span.recordException({ name: errorType(error), message: error.message, stack: error.stack });
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number')
+    span.setAttribute(ATTR_ERROR_CODE, code);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+}
+
+/** The type name of an error: its class name (`PriceServiceError`), else its `name`. */
+export function errorType(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  const ctor = error.constructor.name;
+  return ctor !== '' && ctor !== 'Error' ? ctor : error.name;
 }
 
 function finishSpan(

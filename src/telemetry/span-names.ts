@@ -32,3 +32,6 @@ export const METRIC_DURATION_SUFFIX = '.duration';
 export const METRIC_COUNT_SUFFIX = '.count';
 /** Suffix of the failed-invocation counter derived from every span name. */
 export const METRIC_ERRORS_SUFFIX = '.errors';
+
+/** Attribute on a failed span: the `code` of the error, when it has one (e.g. `FLOWGEN_HANDLER_TIMEOUT`). */
+export const ATTR_ERROR_CODE = 'flowgen.error_code';
