@@ -1,4 +1,5 @@
-import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { diag, DiagLogLevel, ROOT_CONTEXT } from '@opentelemetry/api';
+import { contextManager } from '../telemetry/context-manager';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
 import { warnEvery } from '../telemetry/logger';
 import { setTelemetryFailureListener } from '../telemetry/telemetry-failure';
@@ -12,11 +13,14 @@ export const TELEMETRY_WARNING_INTERVAL_MS = 30_000;
  * at most once per interval per kind, never once per span, and never thrown.
  */
 export function installTelemetryWarnings(intervalMs = TELEMETRY_WARNING_INTERVAL_MS): void {
-  const exportFailed = warnEvery('otel-export', intervalMs);
-  const diagnostic = warnEvery('otel-diag', intervalMs);
-  const toolkit = warnEvery('flowgen-telemetry', intervalMs);
+  const exportFailed = outsideSpans(warnEvery('otel-export', intervalMs));
+  const diagnostic = outsideSpans(warnEvery('otel-diag', intervalMs));
+  const toolkit = outsideSpans(warnEvery('flowgen-telemetry', intervalMs));
   setGlobalErrorHandler((error) => {
-    exportFailed({ err: describe(error) }, 'telemetry export failed; will retry on the next batch');
+    exportFailed(
+      { error: describe(error) },
+      'telemetry export failed; will retry on the next batch',
+    );
   });
   diag.setLogger(
     {
@@ -29,8 +33,18 @@ export function installTelemetryWarnings(intervalMs = TELEMETRY_WARNING_INTERVAL
     { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
   );
   setTelemetryFailureListener((error, where) => {
-    toolkit({ err: describe(error), where }, 'telemetry call failed; the handler went on');
+    toolkit({ error: describe(error), where }, 'telemetry call failed; the handler went on');
   });
+}
+
+/*
+ * An export runs in whatever context ended the batch (often a handler's span);
+ * its failure is not part of that trace, so it is logged without trace ids.
+ */
+function outsideSpans(
+  warn: (obj: object, msg: string) => boolean,
+): (obj: object, msg: string) => boolean {
+  return (obj, msg) => contextManager.with(ROOT_CONTEXT, () => warn(obj, msg));
 }
 
 function describe(error: unknown): { type: string; message: string } {

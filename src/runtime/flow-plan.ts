@@ -146,7 +146,7 @@ function planTask(
         path: `${at}.${HANDLER_TIMEOUT_KEY}`,
         value: timeoutRaw,
         kind: 'invalid',
-        message: `must be a duration: ${DURATION_HELP}`,
+        message: `${parsed.reason}; expected ${DURATION_HELP}`,
         ...defined(where),
       });
   }

@@ -1,0 +1,266 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'chai';
+import { OtlpReceiver } from '../../src/collector/otlp-receiver';
+import type { ReceivedSpan } from '../../src/collector/received-types';
+import { ProcessPool, TempDir, assertBuilt } from './support/spawn-worker';
+import type { LogLine } from './support/spawn-worker';
+
+/** A request the spec's HTTP server got, and whether (and when) it was answered. */
+interface SeenRequest {
+  readonly body: string;
+  readonly at: number;
+  answeredAt?: number;
+}
+
+/**
+ * The upstream service of the http_request task: answers each request after
+ * `delayMs` with `{ answered: <the n it was sent> }`, or never when `delayMs`
+ * is undefined. Records every request.
+ */
+class SlowServer {
+  readonly requests: SeenRequest[] = [];
+  private readonly arrivals: Array<() => void> = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  private constructor(
+    private readonly server: http.Server,
+    private readonly delayMs: number | undefined,
+  ) {
+    server.on('request', (req, res) => this.onRequest(req, res));
+  }
+
+  static async start(delayMs: number | undefined): Promise<SlowServer> {
+    const server = http.createServer();
+    await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    return new SlowServer(server, delayMs);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/work`;
+  }
+
+  /** Resolves once the first request has arrived (its body read). */
+  firstRequest(): Promise<void> {
+    if (this.requests.length > 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.arrivals.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const seen: SeenRequest = { body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      this.requests.push(seen);
+      for (const resolve of this.arrivals.splice(0)) resolve();
+      if (this.delayMs === undefined) return; // hangs until the client goes away
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        const n = (JSON.parse(seen.body) as { n: number }).n;
+        res.on('finish', () => {
+          seen.answeredAt = Date.now();
+        });
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ answered: n }));
+      }, this.delayMs);
+      this.timers.add(timer);
+    });
+  }
+}
+
+const isEventLine =
+  (task: string) =>
+  (line: LogLine): boolean =>
+    line.msg === 'event' && line.task === task;
+const isStoppingLine = (line: LogLine): boolean => line.msg?.startsWith('stopping:') === true;
+
+describe('e2e: a worker process stops on SIGTERM/SIGINT (real child processes)', () => {
+  const pool = new ProcessPool();
+  let dir: TempDir;
+  let receiver: OtlpReceiver | undefined;
+  let server: SlowServer | undefined;
+
+  before(assertBuilt);
+
+  beforeEach(() => {
+    dir = new TempDir('flowgen-e2e-shutdown-');
+  });
+
+  afterEach(async () => {
+    await pool.killAll();
+    await server?.close();
+    server = undefined;
+    await receiver?.stop();
+    receiver = undefined;
+    dir.remove();
+  });
+
+  it('@slow SIGTERM: exits 0 within the deadline; no span of a finished event is lost; the shutdown span and final counts arrive', async function () {
+    this.timeout(20_000);
+    const shutdownMs = 5_000;
+    receiver = await OtlpReceiver.start({ port: 0 });
+    const flow = dir.fixture('flows/endless-ticks.yaml');
+    const config = dir.fixture('workers/telemetry.yaml', {
+      ENDPOINT: receiver.endpoint,
+      SERVICE: 'e2e-shutdown',
+      SHUTDOWN_TIMEOUT: `${shutdownMs}ms`,
+    });
+    const worker = pool.spawn(['run', flow, '--config', config], { label: 'worker' });
+
+    await worker.waitForLogCount(isEventLine('out'), 15, 10_000, '15 logged events');
+    // Everything parsed so far was written before the signal was sent.
+    const loggedBefore = worker.logLines().filter(isEventLine('out'));
+    const exportsBefore = receiver.exportCalls();
+    worker.signal('SIGTERM');
+    const exit = await worker.waitForExit(shutdownMs + 5_000);
+
+    expect(exit, worker.describe()).to.include({ code: 0, signal: null });
+    expect(exit.msSinceSignal, 'exit after SIGTERM within shutdown_timeout').to.be.below(
+      shutdownMs,
+    );
+    expect(
+      exportsBefore,
+      'nothing exported before the signal: the shutdown flush exports',
+    ).to.deep.equal([]);
+
+    const spans = await receiver.waitForSpans(
+      (all) => all.some((s) => s.name === 'task_manager.shutdown'),
+      2_000,
+    );
+    const lines = worker.logLines();
+    expect(lines.filter(isStoppingLine)).to.have.length(1);
+    const finished = lines.find((l) => l.msg === 'flow finished');
+    expect(finished, worker.describe()).to.not.equal(undefined);
+    const stats = finished!.stats as Record<string, { handled: number; failed: number }>;
+
+    // Every event logged before the signal: its three task.handle spans, chained, one trace.
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    for (const line of loggedBefore) {
+      expect(line.trace_id, 'log line carries the trace id').to.match(/^[0-9a-f]{32}$/);
+      const logSpan = byId.get(line.span_id as string);
+      expect(
+        logSpan,
+        `task.handle span ${String(line.span_id)} of event ${String(line.event_id)}`,
+      ).to.not.equal(undefined);
+      const chain = parentChain(logSpan!, byId);
+      expect(
+        chain.map((s) => [s.name, s.attributes.task, s.attributes.task_id, s.traceId]),
+        `span chain of event ${String(line.event_id)}`,
+      ).to.deep.equal([
+        ['task.handle', 'out', 2, line.trace_id],
+        ['task.handle', 'double', 1, line.trace_id],
+        ['task.handle', 'ticks', 0, line.trace_id],
+      ]);
+      for (const s of chain) expect(s.resource['service.name']).to.equal('e2e-shutdown');
+    }
+
+    // Not one span lost, even for events still in flight at the signal.
+    const handles = spans.filter((s) => s.name === 'task.handle');
+    for (const task of ['ticks', 'double', 'out']) {
+      expect(stats[task]?.failed, `${task} failed`).to.equal(0);
+      expect(
+        handles.filter((s) => s.attributes.task === task),
+        `${task} task.handle spans`,
+      ).to.have.length(stats[task]!.handled);
+    }
+    expect(stats.out!.handled).to.be.at.least(loggedBefore.length);
+    expect(lines.filter(isEventLine('out'))).to.have.length(stats.out!.handled);
+
+    const shutdown = spans.filter((s) => s.name === 'task_manager.shutdown');
+    expect(shutdown).to.have.length(1);
+    expect(shutdown[0]!.resource['service.name']).to.equal('e2e-shutdown');
+    expect(
+      spans.filter((s) => s.name === 'task.run').map((s) => s.attributes.task),
+    ).to.have.members(['ticks', 'double', 'out']);
+
+    // The final metric points: one task.handle.count series per task, equal to what it handled.
+    for (const task of ['ticks', 'double', 'out']) {
+      const points = receiver
+        .metricPoints('task.handle.count')
+        .filter((p) => p.attributes.task === task);
+      expect(points, `task.handle.count points of ${task}`).to.not.be.empty;
+      const last = points[points.length - 1]!;
+      expect(last.temporality).to.equal('cumulative');
+      expect(last.resource['service.name']).to.equal('e2e-shutdown');
+      expect(last.value, `task.handle.count of ${task}`).to.equal(stats[task]!.handled);
+    }
+  });
+
+  it('@slow SIGTERM with an event in flight: the event completes (server answered, sink logged it), exit 0', async function () {
+    this.timeout(20_000);
+    server = await SlowServer.start(500);
+    const flow = dir.fixture('flows/slow-http.yaml', {
+      URL: server.url,
+      TIMEOUT: '5s',
+      INTERVAL: '30s',
+    });
+    const config = dir.fixture('workers/no-telemetry.yaml', { SHUTDOWN_TIMEOUT: '5s' });
+    const worker = pool.spawn(['run', flow, '--config', config], { label: 'worker' });
+
+    await server.firstRequest();
+    worker.signal('SIGTERM');
+    const exit = await worker.waitForExit(10_000);
+
+    expect(exit, worker.describe()).to.include({ code: 0, signal: null });
+    expect(server.requests, 'the server saw exactly the one request').to.have.length(1);
+    expect(server.requests[0]!.answeredAt, 'the server answered it').to.be.a('number');
+    expect(exit.msSinceSignal, 'the worker waited for the answer').to.be.at.least(300);
+
+    const lines = worker.logLines();
+    const stopping = lines.findIndex(isStoppingLine);
+    const logged = lines.findIndex(isEventLine('out'));
+    expect(stopping, worker.describe()).to.be.at.least(0);
+    expect(logged, 'the sink logged the event after the signal').to.be.greaterThan(stopping);
+    expect(lines[logged]!.payload).to.deep.equal({ answered: 0 });
+    const finished = lines.find((l) => l.msg === 'flow finished');
+    expect(finished?.stats).to.deep.include({
+      call: { handled: 1, failed: 0, emitted: 1 },
+      out: { handled: 1, failed: 0, emitted: 1 },
+    });
+  });
+
+  it('@slow a second SIGTERM exits at once with code 130 while a handler is stuck', async function () {
+    this.timeout(20_000);
+    server = await SlowServer.start(undefined);
+    const flow = dir.fixture('flows/slow-http.yaml', {
+      URL: server.url,
+      TIMEOUT: '60s',
+      INTERVAL: '30s',
+    });
+    const config = dir.fixture('workers/no-telemetry.yaml', { SHUTDOWN_TIMEOUT: '30s' });
+    const worker = pool.spawn(['run', flow, '--config', config], { label: 'worker' });
+
+    await server.firstRequest();
+    worker.signal('SIGTERM');
+    await worker.waitForLog(isStoppingLine, 5_000, 'the "stopping" line');
+    await sleep(300);
+    expect(worker.running, 'the first signal waits for the stuck handler').to.equal(true);
+
+    worker.signal('SIGTERM');
+    const exit = await worker.waitForExit(3_000);
+    expect(exit, worker.describe()).to.include({ code: 130, signal: null });
+    expect(exit.msSinceSignal, 'the second signal exits at once').to.be.below(1_000);
+    const lines = worker.logLines();
+    expect(lines.some((l) => l.msg === 'second signal: exiting now')).to.equal(true);
+    expect(lines.some((l) => l.msg === 'flow finished')).to.equal(false);
+    expect(server.requests[0]!.answeredAt).to.equal(undefined);
+  });
+});
+
+/** The span and its ancestors, nearest first, as far as they arrived. */
+function parentChain(span: ReceivedSpan, byId: ReadonlyMap<string, ReceivedSpan>): ReceivedSpan[] {
+  const chain = [span];
+  let parent = span.parentSpanId === undefined ? undefined : byId.get(span.parentSpanId);
+  while (parent !== undefined) {
+    chain.push(parent);
+    parent = parent.parentSpanId === undefined ? undefined : byId.get(parent.parentSpanId);
+  }
+  return chain;
+}
