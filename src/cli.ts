@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { collectorCommand } from './cli/collector-command';
 import { EXIT_BAD_INPUT, EXIT_FAILURE } from './cli/exit-codes';
 import { runCommand } from './cli/run-command';
@@ -20,7 +20,9 @@ function port(value: string): number {
 const program = new Command()
   .name('flowgen')
   .description('Run flows of class-structured tasks with OpenTelemetry built in.')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors (an unknown command or option) are bad input like a bad file: exit 2.
+  .exitOverride();
 
 program
   .command('run')
@@ -43,7 +45,10 @@ program
 
 installTelemetryWarnings();
 program.parseAsync(process.argv).catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof CommanderError) {
+    // commander already printed the message (and the help, for usage errors)
+    process.exitCode = error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+  } else if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     process.exitCode = EXIT_BAD_INPUT;
   } else if (error instanceof FlowgenError) {

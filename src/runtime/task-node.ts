@@ -15,6 +15,14 @@ import { HandlerTimeoutError } from './handler-timeout-error';
 import type { TaskContext, TaskLifecycle } from './task-context';
 import { WorkerStoppingError } from './worker-stopping-error';
 
+/**
+ * Events a task handles before it lets timers and I/O run. Without it a busy
+ * flow of synchronous handlers lives in promise callbacks only, the batch
+ * span processor's timer never fires and spans are dropped from its queue.
+ */
+const YIELD_EVERY = 64;
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 type HandlerFn = (this: object, event: FlowEvent, ctx: TaskContext) => unknown;
 
 /** Counts of one task's run. */
@@ -53,6 +61,7 @@ export class TaskNode {
   public readonly ctx: TaskContext;
   private readonly handler: HandlerFn;
   private readonly name: string;
+  private sinceYield = 0;
 
   constructor(
     public readonly planned: PlannedTask,
@@ -120,6 +129,7 @@ export class TaskNode {
         else if (this.input !== undefined) {
           for await (const event of this.input) {
             await this.handleAndSend(event, event.parentContext).catch(() => undefined);
+            await this.letEventLoopRun();
           }
         }
       } finally {
@@ -136,7 +146,17 @@ export class TaskNode {
   private async push(event: FlowEvent): Promise<readonly FlowEvent[]> {
     if (this.wiring.stopSignal.aborted) throw new WorkerStoppingError(this.name);
     const parent = event.spanContext?.isRemote === true ? event.parentContext : ROOT_CONTEXT;
-    return this.handleAndSend(event, parent);
+    try {
+      return await this.handleAndSend(event, parent);
+    } finally {
+      await this.letEventLoopRun();
+    }
+  }
+
+  private letEventLoopRun(): Promise<void> | undefined {
+    if (++this.sinceYield < YIELD_EVERY) return undefined;
+    this.sinceYield = 0;
+    return yieldToEventLoop();
   }
 
   private async handleAndSend(event: FlowEvent, parent: Context): Promise<FlowEvent[]> {

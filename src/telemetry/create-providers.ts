@@ -5,7 +5,13 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  InstrumentType,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import { SpanDurationProducer } from './span-duration-producer';
 import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -48,6 +54,9 @@ export interface CreateProvidersOptions {
 /** Most batches one exporter keeps in flight; the OTLP exporter's own concurrency limit is 30. */
 const MAX_IN_FLIGHT_CAP = 30;
 
+/** Time always left to stop the exporters after the providers, even when their shutdown used the whole bound. */
+const EXPORTER_STOP_MIN_MS = 250;
+
 /** Metric batches in flight: the periodic export, plus a forceFlush or shutdown overlapping it. */
 const METRIC_IN_FLIGHT = 4;
 
@@ -73,6 +82,7 @@ export function createTelemetryProviders(
     timeoutMillis: config.batch.exportTimeoutMs,
     ...credentialsFor(config),
   };
+  const limit = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   // The OTLP/gRPC exporters of OTel JS 0.223 never retry (see
   // retrying-exporter.ts): wrap them so a collector blip does not lose a batch.
   let retryingSpans: RetryingSpanExporter | undefined;
@@ -80,7 +90,12 @@ export function createTelemetryProviders(
   if (spanExporter === undefined) {
     retryingSpans = new RetryingSpanExporter(
       new OTLPTraceExporter(exporterOptions),
-      retryOptions(config.batch.exportTimeoutMs, spanInFlightBound(config), options.exportRetry),
+      retryOptions(
+        config.batch.exportTimeoutMs,
+        limit,
+        spanInFlightBound(config),
+        options.exportRetry,
+      ),
     );
     spanExporter = retryingSpans;
   }
@@ -90,7 +105,7 @@ export function createTelemetryProviders(
     const timeoutMillis = config.metricsExportTimeoutMs;
     retryingMetrics = new RetryingMetricExporter(
       new OTLPMetricExporter({ ...exporterOptions, timeoutMillis }),
-      retryOptions(timeoutMillis, METRIC_IN_FLIGHT, options.exportRetry),
+      retryOptions(timeoutMillis, limit, METRIC_IN_FLIGHT, options.exportRetry),
     );
     metricExporter = retryingMetrics;
   }
@@ -108,6 +123,12 @@ export function createTelemetryProviders(
       ...(options.spanProcessors ?? []),
     ],
   });
+  // The reader asks our own duration histograms for points in the temporality
+  // its exporter prefers (cumulative unless the exporter is set to delta).
+  const durations = new SpanDurationProducer(
+    metricExporter.selectAggregationTemporality?.(InstrumentType.HISTOGRAM) ??
+      AggregationTemporality.CUMULATIVE,
+  );
   const meterProvider = new MeterProvider({
     resource,
     readers: [
@@ -115,13 +136,14 @@ export function createTelemetryProviders(
         exporter: metricExporter,
         exportIntervalMillis: config.metricsExportIntervalMs,
         exportTimeoutMillis: config.metricsExportTimeoutMs,
+        metricProducers: [durations],
       }),
     ],
   });
-  const limit = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   const providers: TelemetryProviders & ExportStatsSource = {
     tracerProvider,
     meterProvider,
+    durations,
     forceFlush: () =>
       bounded(
         () => Promise.all([tracerProvider.forceFlush(), meterProvider.forceFlush()]),
@@ -129,14 +151,23 @@ export function createTelemetryProviders(
         'telemetry flush',
       ),
     shutdown: async () => {
+      const started = Date.now();
       // The final flush may retry, but only while the shutdown bound allows.
-      const cap = Date.now() + budgetWithin(limit);
+      const cap = started + budgetWithin(limit);
       retryingSpans?.capDeadline(cap);
       retryingMetrics?.capDeadline(cap);
       await bounded(
         () => Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]),
         limit,
         'telemetry shutdown',
+      );
+      // The batch processor skips its exporter's shutdown when the final
+      // flush fails: stop ours anyway, so no retry outlives shutdown and the
+      // gRPC channel is closed. Idempotent; retries end by the cap above.
+      await bounded(
+        () => Promise.all([retryingSpans?.shutdown(), retryingMetrics?.shutdown()]),
+        Math.max(EXPORTER_STOP_MIN_MS, started + limit - Date.now()),
+        'telemetry exporter shutdown',
       );
     },
     exportStats: (): ExportStats => ({
@@ -153,10 +184,14 @@ export function createTelemetryProviders(
  */
 function retryOptions(
   exportTimeoutMs: number,
+  shutdownLimitMs: number,
   maxInFlight: number,
   given: ExportRetryOptions | undefined,
 ): ExportRetryOptions {
-  const merged = mergeExportRetryOptions({ maxInFlight }, given);
+  const merged = mergeExportRetryOptions(
+    { maxInFlight, shutdownGraceMs: budgetWithin(shutdownLimitMs) },
+    given,
+  );
   const budgetMs = Math.min(
     merged.budgetMs ?? Number.POSITIVE_INFINITY,
     budgetWithin(exportTimeoutMs),

@@ -54,6 +54,11 @@ export interface ExportRetryOptions {
    * dropped: a slow or down collector never piles up work. Default 4.
    */
   readonly maxInFlight?: number;
+  /**
+   * How long `shutdown()` lets batches in flight go on retrying, in ms.
+   * Default 5000 (the default shutdown bound of the providers).
+   */
+  readonly shutdownGraceMs?: number;
   /** Random numbers in [0, 1) for the jitter; injectable so specs are exact. */
   readonly random?: () => number;
 }
@@ -70,6 +75,7 @@ export const DEFAULT_EXPORT_RETRY: ResolvedExportRetryOptions = {
   jitter: 0.2,
   budgetMs: 30_000,
   maxInFlight: 4,
+  shutdownGraceMs: 5_000,
   random: Math.random,
 };
 
@@ -87,6 +93,7 @@ export function resolveExportRetryOptions(
     jitter: Math.min(1, Math.max(0, merged.jitter)),
     budgetMs: Math.max(1, merged.budgetMs),
     maxInFlight: Math.max(1, Math.floor(merged.maxInFlight)),
+    shutdownGraceMs: Math.max(0, merged.shutdownGraceMs),
   };
 }
 

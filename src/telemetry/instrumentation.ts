@@ -2,10 +2,8 @@ import type { Meter, Tracer, TracerProvider, MeterProvider } from '@opentelemetr
 import { ProxyTracerProvider, createNoopMeter } from '@opentelemetry/api';
 import { SpanMetrics } from './span-metrics';
 
-/** Instrumentation scope name of every tracer and meter the toolkit makes. */
-export const INSTRUMENTATION_SCOPE = 'flowgen-ts';
-/** Instrumentation scope version. */
-export const INSTRUMENTATION_VERSION = '0.1.0';
+import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './instrumentation-scope';
+import type { SpanDurationProducer } from './span-duration-producer';
 
 /**
  * What decorated classes trace and measure through: the tracer and meter of
@@ -25,6 +23,8 @@ export class Instrumentation {
     meterProvider: MeterProvider | undefined,
     /** False when telemetry is off: handlers then run with no span and no metric at all. */
     public readonly enabled: boolean = tracerProvider !== undefined,
+    /** The toolkit's own duration histograms, when it built the metric reader. */
+    durations?: SpanDurationProducer,
   ) {
     this.tracer = (tracerProvider ?? new ProxyTracerProvider()).getTracer(
       INSTRUMENTATION_SCOPE,
@@ -32,7 +32,7 @@ export class Instrumentation {
     );
     this.meter =
       meterProvider?.getMeter(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION) ?? createNoopMeter();
-    this.spanMetrics = new SpanMetrics(this.meter, this.tracer);
+    this.spanMetrics = new SpanMetrics(this.meter, this.tracer, durations);
   }
 }
 

@@ -3,6 +3,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { onDecoratedClass } from '../metadata/task-metadata';
 import { contextManager } from './context-manager';
 import { Instrumentation } from './instrumentation';
+import type { SpanDurationProducer } from './span-duration-producer';
 import { attachInstrumentation } from './task-binding';
 import type { TelemetryHandle } from './telemetry-handle';
 import {
@@ -19,6 +20,12 @@ export interface TelemetryProviders {
   readonly tracerProvider: TracerProvider;
   /** The meter provider the span-derived metrics are recorded on. */
   readonly meterProvider: MeterProvider;
+  /**
+   * The toolkit's own `<span>.duration` aggregation, when it is a metric
+   * producer of the meter provider's readers; else durations are recorded on
+   * an SDK histogram of `meterProvider`.
+   */
+  readonly durations?: SpanDurationProducer;
   /** Exports what is pending. */
   forceFlush(): Promise<void>;
   /** Stops the providers. */
@@ -41,6 +48,7 @@ export function registerTelemetryProviders(
     providers?.tracerProvider,
     providers?.meterProvider,
     providers !== undefined,
+    providers?.durations,
   );
   const stopHooks = hookContainer(container, instrumentation);
   let stopped = false;

@@ -81,6 +81,7 @@ export class ExportRetrier<T> {
   };
   private deadlineCap = Number.POSITIVE_INFINITY;
   private stopped = false;
+  private shutdownOnce: Promise<void> | undefined;
 
   /**
    * @param inner - the exporter that sends (left unmodified).
@@ -169,16 +170,21 @@ export class ExportRetrier<T> {
   }
 
   /**
-   * Stops retrying: a batch waiting for its next attempt fails now with its
-   * last error, later batches fail at once; then shuts the inner exporter down.
+   * Refuses later batches at once; lets the batches in flight finish their
+   * retries, but within `shutdownGraceMs` from now (or an earlier
+   * {@link capDeadline}); then shuts the inner exporter down. The batch
+   * processor calls this without waiting for the batch its timer sent, so
+   * cutting that batch's backoff short here would lose it. Idempotent: later
+   * calls return the first call's promise.
    */
-  async shutdown(): Promise<void> {
-    if (!this.stopped) {
-      this.stopped = true;
-      for (const job of this.jobs) {
-        if (!job.finished && job.backoffTimer !== undefined) this.giveUp(job);
-      }
-    }
+  shutdown(): Promise<void> {
+    this.shutdownOnce ??= this.stop();
+    return this.shutdownOnce;
+  }
+
+  private async stop(): Promise<void> {
+    this.stopped = true;
+    this.capDeadline(Date.now() + this.options.shutdownGraceMs);
     await this.allFinished();
     await this.inner.shutdown();
   }
@@ -213,7 +219,7 @@ export class ExportRetrier<T> {
     }
     job.lastError = result.error;
     const decision = retryDecision(result.error);
-    if (!decision.retry || this.stopped || job.attempts >= this.options.maxAttempts) {
+    if (!decision.retry || job.attempts >= this.options.maxAttempts) {
       this.giveUp(job);
       return;
     }

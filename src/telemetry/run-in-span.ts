@@ -104,7 +104,7 @@ function finishSpan(
       if (failed) recordSpanError(span, error);
       span.end();
     }
-    site.histogram.record((performance.now() - started) / 1000, site.attributes);
+    site.duration.record((performance.now() - started) / 1000);
   } catch (caught) {
     reportTelemetryFailure(caught, `ending ${site.name}`);
   }

@@ -1,5 +1,7 @@
 import type { Attributes, Histogram, Meter, ObservableResult, Tracer } from '@opentelemetry/api';
 import type { SpanKind } from '@opentelemetry/api';
+import { HistogramDurationRecorder } from './duration-recorder';
+import type { SpanDurationProducer } from './span-duration-producer';
 import { SpanSite } from './span-site';
 import { METRIC_COUNT_SUFFIX, METRIC_DURATION_SUFFIX, METRIC_ERRORS_SUFFIX } from './span-names';
 
@@ -9,13 +11,16 @@ export const DURATION_BUCKETS_SECONDS: readonly number[] = [
 ];
 
 interface NameInstruments {
-  readonly histogram: Histogram;
+  /** The SDK histogram, when the toolkit does not aggregate durations itself. */
+  readonly histogram: Histogram | undefined;
   readonly sites: SpanSite[];
 }
 
 /**
  * The metrics derived from spans, for one meter: for each span name `S`, a
  * `S.duration` histogram (seconds) and `S.count` / `S.errors` counters.
+ * Durations go to the toolkit's own {@link SpanDurationProducer} when it
+ * built the metric reader, else to an SDK histogram.
  *
  * The counters are observable: each site keeps two plain integers and the
  * meter reads them when it collects. That keeps the per-call cost to one
@@ -29,6 +34,7 @@ export class SpanMetrics {
   constructor(
     private readonly meter: Meter,
     private readonly tracer: Tracer,
+    private readonly durations?: SpanDurationProducer,
   ) {}
 
   /** The site for `name` with these attributes (the same object for the same pair). */
@@ -38,7 +44,15 @@ export class SpanMetrics {
     if (known !== undefined) return known;
     const instruments = this.instrumentsFor(name);
     const frozen = Object.freeze({ ...attributes });
-    const site = new SpanSite(name, frozen, this.tracer, instruments.histogram, kind);
+    const duration =
+      instruments.histogram === undefined
+        ? (this.durations as SpanDurationProducer).cell(
+            name + METRIC_DURATION_SUFFIX,
+            frozen,
+            DURATION_BUCKETS_SECONDS,
+          )
+        : new HistogramDurationRecorder(instruments.histogram, frozen);
+    const site = new SpanSite(name, frozen, this.tracer, duration, kind);
     instruments.sites.push(site);
     this.sites.set(key, site);
     return site;
@@ -47,11 +61,14 @@ export class SpanMetrics {
   private instrumentsFor(name: string): NameInstruments {
     const known = this.byName.get(name);
     if (known !== undefined) return known;
-    const histogram = this.meter.createHistogram(name + METRIC_DURATION_SUFFIX, {
-      unit: 's',
-      description: `Duration of ${name} spans.`,
-      advice: { explicitBucketBoundaries: [...DURATION_BUCKETS_SECONDS] },
-    });
+    const histogram =
+      this.durations !== undefined
+        ? undefined
+        : this.meter.createHistogram(name + METRIC_DURATION_SUFFIX, {
+            unit: 's',
+            description: `Duration of ${name} spans.`,
+            advice: { explicitBucketBoundaries: [...DURATION_BUCKETS_SECONDS] },
+          });
     const sites: SpanSite[] = [];
     const count = this.meter.createObservableCounter(name + METRIC_COUNT_SUFFIX, {
       unit: '{invocation}',

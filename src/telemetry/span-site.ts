@@ -1,4 +1,5 @@
-import type { Attributes, Histogram, SpanOptions, Tracer } from '@opentelemetry/api';
+import type { Attributes, SpanOptions, Tracer } from '@opentelemetry/api';
+import type { DurationRecorder } from './duration-recorder';
 import { SpanKind } from '@opentelemetry/api';
 
 /**
@@ -6,7 +7,7 @@ import { SpanKind } from '@opentelemetry/api';
  * example `task.handle` of task `enrich`, id 1, type `script`). Everything a
  * call needs is computed once here, so the per-call path allocates only the
  * span itself: the frozen attribute set, the span options, the duration
- * histogram, and the two invocation counters that the meter reads on collect.
+ * recorder, and the two invocation counters that the meter reads on collect.
  */
 export class SpanSite {
   /** Span options passed to every `startSpan` of this site. */
@@ -20,7 +21,7 @@ export class SpanSite {
     public readonly name: string,
     public readonly attributes: Readonly<Attributes>,
     public readonly tracer: Tracer,
-    public readonly histogram: Histogram,
+    public readonly duration: DurationRecorder,
     kind: SpanKind = SpanKind.INTERNAL,
   ) {
     this.spanOptions = { kind, attributes };

@@ -1,3 +1,4 @@
+import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import { AggregationTemporality, MetricReader } from '@opentelemetry/sdk-metrics';
 
 /**
@@ -6,8 +7,11 @@ import { AggregationTemporality, MetricReader } from '@opentelemetry/sdk-metrics
  * one, so the kit can add collects up and reset between tests.
  */
 export class CollectingMetricReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.DELTA });
+  constructor(producers: MetricProducer[] = []) {
+    super({
+      aggregationTemporalitySelector: () => AggregationTemporality.DELTA,
+      metricProducers: producers,
+    });
   }
 
   protected override async onForceFlush(): Promise<void> {}

@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { DataPoint, Histogram, MetricData } from '@opentelemetry/sdk-metrics';
-import { DataPointType, MeterProvider } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, DataPointType, MeterProvider } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan, Sampler } from '@opentelemetry/sdk-trace-base';
 import {
@@ -11,6 +11,7 @@ import {
 import type { DependencyContainer } from 'tsyringe';
 import { container as rootContainer } from 'tsyringe';
 import { registerTelemetryProviders } from '../register-providers';
+import { SpanDurationProducer } from '../span-duration-producer';
 import type { TelemetryHandle } from '../telemetry-handle';
 import { CollectingMetricReader } from './collecting-metric-reader';
 import type { MetricPoint } from './metric-point';
@@ -69,11 +70,13 @@ export class TestTelemetry {
       sampler: options.sampler,
       spanProcessors: [new SimpleSpanProcessor(spanExporter)],
     });
-    const reader = new CollectingMetricReader();
+    const durations = new SpanDurationProducer(AggregationTemporality.DELTA);
+    const reader = new CollectingMetricReader([durations]);
     const meterProvider = new MeterProvider({ resource, readers: [reader] });
     const handle = registerTelemetryProviders(container, {
       tracerProvider,
       meterProvider,
+      durations,
       forceFlush: async () => {
         await tracerProvider.forceFlush();
       },
