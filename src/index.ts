@@ -18,6 +18,12 @@ export {
 } from './telemetry/create-providers';
 export type { CreateProvidersOptions } from './telemetry/create-providers';
 export type { TelemetryHandle } from './telemetry/telemetry-handle';
+export { RetryingSpanExporter, RetryingMetricExporter } from './telemetry/retrying-exporter';
+export type { ExportRetryOptions } from './telemetry/export-retry-policy';
+export { ExportRetryError } from './telemetry/export-retry-error';
+export { spansLost } from './telemetry/export-retry-stats';
+export type { ExportStats, ExportSignalStats } from './telemetry/export-retry-stats';
+export { SpanDurationProducer } from './telemetry/span-duration-producer';
 export {
   TRACER_PROVIDER,
   METER_PROVIDER,
@@ -102,6 +108,19 @@ export { WorkerStoppingError } from './runtime/worker-stopping-error';
 
 // Built-in connectors
 export { BUILTIN_TASKS } from './connectors/builtin-tasks';
+export { GenerateTask } from './connectors/generate.task';
+export type { GeneratedData } from './connectors/generate.task';
+export { GenerateConfig } from './connectors/generate-config';
+export { ScriptTask } from './connectors/script.task';
+export { ScriptConfig } from './connectors/script-config';
+export { ScriptError } from './connectors/script-error';
+export { LogTask } from './connectors/log.task';
+export { LogConfig } from './connectors/log-config';
+export { HttpRequestTask } from './connectors/http-request.task';
+export { HttpRequestConfig } from './connectors/http-request-config';
+export { HttpEndpointTask } from './connectors/http-endpoint.task';
+export { HttpEndpointConfig } from './connectors/http-endpoint-config';
+export { HttpStatusError, HttpTimeoutError, HttpListenError } from './connectors/http-errors';
 
 // Local OTLP/gRPC receiver
 export { OtlpReceiver } from './collector/otlp-receiver';

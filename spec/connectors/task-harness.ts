@@ -111,7 +111,11 @@ export async function startTask<T extends object, C = unknown>(
     id,
     type,
     config,
-    logger: options.logger ?? createLogger({ level: 'silent', format: 'json' }),
+    // as the runtime does: the task's logger carries its name and id
+    logger: (options.logger ?? createLogger({ level: 'silent', format: 'json' })).child({
+      task: name,
+      task_id: id,
+    }),
     signal: controller.signal,
     push: (event) =>
       options.push === undefined ? defaultPush(event) : options.push(event, defaultPush),

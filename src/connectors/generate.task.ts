@@ -62,7 +62,7 @@ export class GenerateTask implements TaskLifecycle<GenerateConfig> {
         if (signal.aborted) return;
         // One failed event (its handler failed after retries) must not end
         // the stream: a heartbeat keeps beating.
-        ctx.logger.warn({ task: ctx.name, err: error, n }, 'generated event failed downstream');
+        ctx.logger.warn({ err: error, n }, 'generated event failed downstream');
       }
     }
   }

@@ -87,7 +87,7 @@ export class HttpEndpointTask implements TaskLifecycle<HttpEndpointConfig> {
     const { host, port, path } = ctx.config;
     const server = http.createServer((req, res) => {
       const handling = this.onRequest(req, res, ctx).catch((error: unknown) => {
-        ctx.logger.error({ task: ctx.name, err: error }, 'http endpoint request failed');
+        ctx.logger.error({ err: error }, 'http endpoint request failed');
         if (!res.headersSent) reply(res, 500, { error: 'internal error' });
         else res.destroy();
       });
@@ -106,12 +106,12 @@ export class HttpEndpointTask implements TaskLifecycle<HttpEndpointConfig> {
     });
     // Later server errors (e.g. EMFILE on accept) are logged, never crash the worker.
     server.on('error', (error) =>
-      ctx.logger.error({ task: ctx.name, err: error }, 'http endpoint server error'),
+      ctx.logger.error({ err: error }, 'http endpoint server error'),
     );
     this.server = server;
     this.boundPort = (server.address() as AddressInfo).port;
     ctx.logger.info(
-      { task: ctx.name, host, port: this.boundPort, path },
+      { host, port: this.boundPort, path },
       `http endpoint listening on http://${host}:${this.boundPort}${path}`,
     );
   }
@@ -170,7 +170,7 @@ export class HttpEndpointTask implements TaskLifecycle<HttpEndpointConfig> {
     // Whatever is left is idle keep-alive or a client too slow to wait for.
     server.closeAllConnections();
     await closed;
-    this.ctx?.logger.info({ task: this.ctx.name }, 'http endpoint stopped');
+    this.ctx?.logger.info({}, 'http endpoint stopped');
   }
 
   private async onRequest(

@@ -95,7 +95,7 @@ export class HttpRequestTask {
       'http.response.body.size': response.body.byteLength,
     });
     ctx.logger.debug(
-      { task: ctx.name, method, url: shownUrl, status: response.status, request_id: requestId },
+      { method, url: shownUrl, status: response.status, request_id: requestId },
       'http request done',
     );
     if (response.status < 200 || response.status > 299) {

@@ -25,8 +25,8 @@ export class LogTask {
   handle(event: FlowEvent, ctx: TaskContext<LogConfig>): FlowEvent {
     const { level, include_payload: includePayload } = ctx.config;
     setSpanAttributes({ 'log.level': level });
+    // ctx.logger already carries task and task_id: not repeated here.
     const line: Record<string, unknown> = {
-      task: ctx.name,
       event_id: event.id,
       bytes: event.size,
       metadata: event.metadata,

@@ -6,6 +6,8 @@ import { BUILTIN_TASKS } from '../connectors/builtin-tasks';
 import type { Constructor } from '../metadata/task-metadata';
 import type { CreateProvidersOptions } from '../telemetry/create-providers';
 import type { Logger } from '../telemetry/logger';
+import { getLogger } from '../telemetry/logger';
+import { spansLost } from '../telemetry/export-retry-stats';
 import { registerTelemetry } from '../telemetry/register-telemetry';
 import type { TelemetryHandle } from '../telemetry/telemetry-handle';
 import type { FlowDefinition } from './flow-definition';
@@ -86,8 +88,29 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
     await manager.shutdown();
     return { flow: plan.name, stats: manager.stats() };
   } finally {
-    if (options.telemetry === undefined) await telemetry.shutdown();
+    if (options.telemetry === undefined) {
+      await telemetry.shutdown();
+      reportExport(telemetry, options.logger ?? getLogger());
+    }
   }
+}
+
+/*
+ * Every span of a processed event either reached the collector or is counted
+ * here: one line at the end of the run says which.
+ */
+function reportExport(telemetry: TelemetryHandle, log: Logger): void {
+  const stats = telemetry.exportStats();
+  if (stats?.spansEnded === undefined) return;
+  const lost = spansLost(stats);
+  const line = {
+    spans_ended: stats.spansEnded,
+    spans_exported: stats.spans?.exportedItems ?? 0,
+    spans_lost: lost,
+    export_retries: stats.spans?.retries ?? 0,
+  };
+  if (lost > 0) log.warn(line, 'telemetry: some spans never reached the collector');
+  else log.info(line, 'telemetry: every span was exported');
 }
 
 async function untilDoneOrAborted(

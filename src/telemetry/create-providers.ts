@@ -12,6 +12,7 @@ import {
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
 import { SpanDurationProducer } from './span-duration-producer';
+import { EndedSpanCounter } from './ended-span-counter';
 import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -109,6 +110,7 @@ export function createTelemetryProviders(
     );
     metricExporter = retryingMetrics;
   }
+  const endedSpans = new EndedSpanCounter();
   const tracerProvider = new NodeTracerProvider({
     resource,
     sampler: options.sampler,
@@ -121,6 +123,7 @@ export function createTelemetryProviders(
         exportTimeoutMillis: config.batch.exportTimeoutMs,
       }),
       ...(options.spanProcessors ?? []),
+      endedSpans,
     ],
   });
   // The reader asks our own duration histograms for points in the temporality
@@ -171,6 +174,7 @@ export function createTelemetryProviders(
       );
     },
     exportStats: (): ExportStats => ({
+      spansEnded: endedSpans.ended,
       ...(retryingSpans === undefined ? {} : { spans: retryingSpans.stats() }),
       ...(retryingMetrics === undefined ? {} : { metrics: retryingMetrics.stats() }),
     }),

@@ -33,6 +33,22 @@ export interface ExportStats {
   readonly spans?: ExportSignalStats;
   /** The metric exporter's counters; `undefined` likewise. */
   readonly metrics?: ExportSignalStats;
+  /**
+   * Sampled spans that ended. After the final flush, those neither exported
+   * nor counted as dropped by the exporter were dropped from the batch
+   * processor's full queue (see {@link spansLost}).
+   */
+  readonly spansEnded?: number;
+}
+
+/**
+ * Spans that ended but never reached the collector: dropped by the exporter
+ * after its retries, refused when too many exports were in flight, or
+ * dropped from the batch processor's full queue. Meaningful after shutdown.
+ */
+export function spansLost(stats: ExportStats | undefined): number {
+  if (stats?.spansEnded === undefined) return 0;
+  return Math.max(0, stats.spansEnded - (stats.spans?.exportedItems ?? 0));
 }
 
 /** Something that can report {@link ExportStats} (the providers `createTelemetryProviders` builds). */

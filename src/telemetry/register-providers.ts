@@ -2,6 +2,7 @@ import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { DependencyContainer } from 'tsyringe';
 import { onDecoratedClass } from '../metadata/task-metadata';
 import { contextManager } from './context-manager';
+import { exportStatsOf } from './export-retry-stats';
 import { Instrumentation } from './instrumentation';
 import type { SpanDurationProducer } from './span-duration-producer';
 import { attachInstrumentation } from './task-binding';
@@ -57,6 +58,7 @@ export function registerTelemetryProviders(
     forceFlush: async () => {
       if (!stopped) await providers?.forceFlush();
     },
+    exportStats: () => exportStatsOf(providers),
     shutdown: async () => {
       if (stopped) return;
       stopped = true;
