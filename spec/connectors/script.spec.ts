@@ -34,6 +34,17 @@ describe('connectors: script', () => {
       expect(config.timeoutMs).to.equal(1000);
     });
 
+    it('takes timeout: none (no bound) and rejects other non-durations, saying none is allowed', () => {
+      const config = configFor<ScriptConfig>(ScriptTask, { code: 'event', timeout: 'none' });
+      expect(config.timeoutMs).to.equal(undefined);
+      const error = configErrorFor(ScriptTask, { code: 'event', timeout: 'never' });
+      expect(error.issues[0]?.path).to.equal('tasks[0].config.timeout');
+      expect(error.message).to.contain('or none for no bound');
+      expect(configErrorFor(ScriptTask, { code: 'event', timeout: '0s' }).message).to.contain(
+        'greater than zero',
+      );
+    });
+
     it('rejects empty or blank code, missing code, a non-string and an unknown key', () => {
       for (const code of ['', '   \n']) {
         const error = configErrorFor(ScriptTask, { code });
@@ -154,6 +165,12 @@ describe('connectors: script', () => {
     expect((error as ScriptError).failure).to.equal('timeout');
     expect((error as ScriptError).message).to.match(/"enrich" timed out.*50 ms/);
     expect(kit.span('task.handle').status.code).to.equal(SpanStatusCode.ERROR);
+  });
+
+  it('runs with timeout: none and gives the same result', async () => {
+    const h = await script('event.data.total = event.data.n * 2; event', { timeout: 'none' });
+    const [out] = await runOne(h, { n: 21 });
+    expect(out?.data).to.deep.equal({ n: 21, total: 42 });
   });
 
   it('rejects a Promise result: scripts are synchronous', async () => {

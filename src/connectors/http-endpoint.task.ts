@@ -105,9 +105,7 @@ export class HttpEndpointTask implements TaskLifecycle<HttpEndpointConfig> {
       });
     });
     // Later server errors (e.g. EMFILE on accept) are logged, never crash the worker.
-    server.on('error', (error) =>
-      ctx.logger.error({ err: error }, 'http endpoint server error'),
-    );
+    server.on('error', (error) => ctx.logger.error({ err: error }, 'http endpoint server error'));
     this.server = server;
     this.boundPort = (server.address() as AddressInfo).port;
     ctx.logger.info(

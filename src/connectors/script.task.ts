@@ -62,7 +62,7 @@ const RESULT_TYPE_ATTR = 'script.result_type';
 export class ScriptTask implements TaskLifecycle<ScriptConfig> {
   private script: vm.Script | undefined;
   private sandbox: vm.Context | undefined;
-  private timeoutMs = 1000;
+  private timeoutMs: number | undefined = 1000;
   private taskName = 'script';
 
   /** Compiles the code and makes the sandbox; a syntax error names the task and line. */
@@ -113,7 +113,10 @@ export class ScriptTask implements TaskLifecycle<ScriptConfig> {
     (sandbox as Record<string, unknown>).event = input;
     let value: unknown;
     try {
-      value = script.runInContext(sandbox, { timeout: this.timeoutMs, breakOnSigint: false });
+      value =
+        this.timeoutMs === undefined
+          ? script.runInContext(sandbox, { breakOnSigint: false })
+          : script.runInContext(sandbox, { timeout: this.timeoutMs, breakOnSigint: false });
     } catch (error) {
       throw this.runError(error);
     } finally {
