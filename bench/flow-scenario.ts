@@ -37,6 +37,8 @@ export interface FlowScenario {
   readonly maxMs?: number;
   /** Events run first, in a flow of their own, before measuring (JIT, module loading). */
   readonly warmupEvents?: number;
+  /** The script task's `timeout` (default `none`: no watchdog thread per event). */
+  readonly scriptTimeout?: string;
 }
 
 /** What one run measured. */
@@ -170,7 +172,13 @@ async function runOnce(
   flowClock.sinkDone = 0;
   await runFlow({
     flow: parseFlow(
-      benchFlowYaml(events, scenario.window ?? 1, scenario.yieldEvery ?? 0, maxMs),
+      benchFlowYaml(
+        events,
+        scenario.window ?? 1,
+        scenario.yieldEvery ?? 0,
+        maxMs,
+        scenario.scriptTimeout ?? 'none',
+      ),
       'bench.yaml',
     ),
     worker,

@@ -100,13 +100,14 @@ export function benchFlowYaml(
   window: number,
   yieldEvery: number,
   maxMs: number,
+  scriptTimeout: string,
 ): string {
   return [
     'flow:',
     '  name: bench',
     '  tasks:',
     `    - bench_source: { name: source, count: ${count}, window: ${window}, yield_every: ${yieldEvery}, max_ms: ${maxMs} }`,
-    "    - script: { name: double, code: 'event.data.total = event.data.n * 2; event' }",
+    `    - script: { name: double, code: 'event.data.total = event.data.n * 2; event', timeout: ${scriptTimeout} }`,
     '    - bench_sink: { name: sink }',
     '',
   ].join('\n');

@@ -59,6 +59,15 @@ function flowScenarios(quick: boolean): FlowScenario[] {
       scheduled_delay: '500ms',
     }),
     { ...grpc('gRPC, default batch, source never yields', {}), yieldEvery: 0 },
+    { ...base, label: 'telemetry off, script timeout 1s', telemetry: 'off', scriptTimeout: '1s' },
+    {
+      ...grpc('gRPC, queue 8192, script timeout 1s', {
+        max_queue_size: 8192,
+        max_export_batch_size: 512,
+        scheduled_delay: '1s',
+      }),
+      scriptTimeout: '1s',
+    },
   ];
   return quick ? all.filter((_, i) => i < 3 || i === all.length - 1) : all;
 }
