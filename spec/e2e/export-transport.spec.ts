@@ -91,6 +91,13 @@ describe('export e2e: transport (gzip, headers, TLS)', () => {
       expect(r.metricPoints('task.handle.count')).to.have.length.greaterThan(0);
     });
 
+    it('trusts the CA from OTEL_EXPORTER_OTLP_CERTIFICATE when tls.ca_file is not set', async () => {
+      env.set({ OTEL_EXPORTER_OTLP_CERTIFICATE: tls!.certPath });
+      const r = await receivers.start({ tls: { cert: tls!.cert, key: tls!.key } });
+      await runExportingFlow({ flow: FLOW, telemetry: telemetryTo(`https://localhost:${r.port}`) });
+      expect([...new Set(r.spans().map((s) => s.name))].sort()).to.deep.equal(SPAN_NAMES);
+    });
+
     it('without the CA the export is refused, and the flow still completes within the shutdown bound', async () => {
       const shutdownTimeoutMs = 1500;
       const r = await receivers.start({ tls: { cert: tls!.cert, key: tls!.key } });

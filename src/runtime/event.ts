@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SpanContext } from '@opentelemetry/api';
-import { ROOT_CONTEXT, isSpanContextValid, trace } from '@opentelemetry/api';
+import {
+  INVALID_SPANID,
+  INVALID_TRACEID,
+  ROOT_CONTEXT,
+  isSpanContextValid,
+  trace,
+} from '@opentelemetry/api';
 import { TraceState, parseTraceParent } from '@opentelemetry/core';
 import { activeSpan } from '../telemetry/context-manager';
 
@@ -128,7 +134,17 @@ export function parseTraceHeaders(
 
 function currentSpanContext(): SpanContext | undefined {
   const sc = activeSpan()?.spanContext();
-  return sc !== undefined && isSpanContextValid(sc) ? sc : undefined;
+  return sc !== undefined && hasIds(sc) ? sc : undefined;
+}
+
+/**
+ * Whether a span context from the toolkit's own tracer has real ids: a
+ * non-recording span of a no-op tracer has all-zero ids. (The full
+ * `isSpanContextValid` runs two regular expressions per event; the ids of
+ * spans our tracer made are well-formed already.)
+ */
+export function hasIds(sc: SpanContext): boolean {
+  return sc.spanId !== INVALID_SPANID && sc.traceId !== INVALID_TRACEID;
 }
 
 function byteSize(data: unknown): number {

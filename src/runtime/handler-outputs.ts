@@ -1,6 +1,5 @@
-import { isSpanContextValid } from '@opentelemetry/api';
 import { activeSpan } from '../telemetry/context-manager';
-import { FlowEvent } from './event';
+import { FlowEvent, hasIds } from './event';
 
 /**
  * Turns what a handler returned into the events sent downstream, while its
@@ -24,7 +23,7 @@ export function toOutputEvents(result: unknown, input: FlowEvent): FlowEvent[] {
 function toEvent(value: unknown, input: FlowEvent): FlowEvent {
   if (!(value instanceof FlowEvent)) return input.withData(value);
   const current = activeSpan()?.spanContext();
-  if (current === undefined || !isSpanContextValid(current)) return value;
+  if (current === undefined || !hasIds(current)) return value;
   if (value.spanContext?.spanId === current.spanId) return value;
   return value.withData(value.data);
 }
