@@ -21,6 +21,8 @@ interface PeerSpec {
   readonly exportName: string;
   /** Calls the factory. */
   readonly decorator: (factory: (...args: unknown[]) => unknown) => MethodDecoratorLike;
+  /** Why it is skipped when none of `modules` loads (otherwise the load error). */
+  readonly missing?: string;
 }
 
 /*
@@ -34,6 +36,8 @@ const PEERS: readonly PeerSpec[] = [
     modules: ['nestjs-otel/lib/tracing/decorators/span', 'nestjs-otel'],
     exportName: 'Span',
     decorator: (factory) => factory('task.handle') as MethodDecoratorLike,
+    missing:
+      'not a dev dependency: nestjs-otel 8.x needs Node >= 22, and 7.0.1 (the last on Node 20) needs @nestjs/common and @nestjs/core 11 as peers, a whole framework for one decorator; install nestjs-otel@7.0.1 @nestjs/common@11 @nestjs/core@11 rxjs@7 to include it',
   },
   {
     name: '@fullstackhouse @Traced',
@@ -49,13 +53,14 @@ export function loadPeers(): PeerLoad[] {
 }
 
 function loadPeer(spec: PeerSpec): PeerLoad {
-  let lastError = 'not installed';
+  let lastError = spec.missing ?? 'not installed';
   for (const id of spec.modules) {
     let mod: Record<string, unknown>;
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       mod = require(id) as Record<string, unknown>;
     } catch (error) {
+      if (spec.missing !== undefined) continue;
       lastError = `cannot load ${id}: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`;
       continue;
     }
