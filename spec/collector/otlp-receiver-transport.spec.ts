@@ -1,7 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { OPENSSL, generateSelfSignedCert } from '../support/self-signed-cert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { ExportResult } from '@opentelemetry/core';
 import { ExportResultCode } from '@opentelemetry/core';
@@ -12,8 +10,6 @@ import { expect } from 'chai';
 import { CollectorError } from '../../src/collector/collector-error';
 import { OtlpReceiver } from '../../src/collector/otlp-receiver';
 import { GZIP, metricsTo, tracingTo } from './otel-pipeline';
-
-const OPENSSL = '/usr/bin/openssl';
 
 /** Delegates to the real exporter and keeps each export's result for assertions. */
 class ResultRecordingExporter implements SpanExporter {
@@ -178,51 +174,24 @@ describe('OtlpReceiver: transport (gzip, metadata, faults, raw bytes, TLS)', () 
     expect(r.exportCalls()[0]!.bytes).to.equal(raw[0]!.length);
   });
 
-  it('serves TLS with a self-signed certificate the exporter trusts', function () {
+  it('serves TLS with a self-signed certificate the exporter trusts', async function () {
     if (!fs.existsSync(OPENSSL)) this.skip();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowgen-collector-tls-'));
+    const tls = generateSelfSignedCert();
     try {
-      execFileSync(
-        OPENSSL,
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-keyout',
-          path.join(dir, 'key.pem'),
-          '-out',
-          path.join(dir, 'cert.pem'),
-          '-days',
-          '1',
-          '-subj',
-          '/CN=localhost',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        ],
-        { stdio: 'ignore' },
-      );
-      const cert = fs.readFileSync(path.join(dir, 'cert.pem'));
-      const key = fs.readFileSync(path.join(dir, 'key.pem'));
-      return (async () => {
-        const r = await receiver({ tls: { cert, key } });
-        expect(r.endpoint).to.equal(`https://127.0.0.1:${r.port}`);
-        // `localhost` rather than the IP: Node warns when TLS SNI is set to an IP address.
-        const provider = tracingTo(r, {
-          url: `https://localhost:${r.port}`,
-          credentials: grpc.credentials.createSsl(cert),
-        }).provider;
-        toStop.push(provider);
-        provider.getTracer('t').startSpan('over-tls').end();
-        await provider.forceFlush();
-        const spans = await r.waitForSpans(1, 3000);
-        expect(spans[0]!.name).to.equal('over-tls');
-      })();
+      const r = await receiver({ tls: { cert: tls.cert, key: tls.key } });
+      expect(r.endpoint).to.equal(`https://127.0.0.1:${r.port}`);
+      // `localhost` rather than the IP: Node warns when TLS SNI is set to an IP address.
+      const provider = tracingTo(r, {
+        url: `https://localhost:${r.port}`,
+        credentials: grpc.credentials.createSsl(tls.cert),
+      }).provider;
+      toStop.push(provider);
+      provider.getTracer('t').startSpan('over-tls').end();
+      await provider.forceFlush();
+      const spans = await r.waitForSpans(1, 3000);
+      expect(spans[0]!.name).to.equal('over-tls');
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      tls.cleanup();
     }
   });
 

@@ -3,8 +3,8 @@ import { expect } from 'chai';
 import { EnvScope, OTEL_ENV_UNSET } from './support/env-scope';
 import { ReceiverPool, runExportingFlow, telemetryTo } from './support/export-run';
 import { spansNamed } from './support/received';
-import { OPENSSL, generateSelfSignedCert } from './support/self-signed-cert';
-import type { SelfSignedCert } from './support/self-signed-cert';
+import { OPENSSL, generateSelfSignedCert } from '../support/self-signed-cert';
+import type { SelfSignedCert } from '../support/self-signed-cert';
 
 const FLOW = `
 flow:
