@@ -24,12 +24,11 @@ export async function collectorCommand(options: CollectorCommandOptions): Promis
     out: process.stdout,
     color: process.stdout.isTTY === true,
   });
+  // runCollector printed where it listens; say how to use it.
   process.stdout.write(
-    `flowgen collector: OTLP/gRPC on ${running.receiver.endpoint}` +
-      (options.jsonl !== undefined ? `, appending to ${options.jsonl}` : '') +
-      '\nPoint a worker at it with `otlp_endpoint: "' +
-      running.receiver.endpoint +
-      '"`. Ctrl-C to stop.\n',
+    `Point a worker at it with \`otlp_endpoint: "${running.receiver.endpoint}"\`` +
+      (options.jsonl !== undefined ? `; appending to ${options.jsonl}` : '') +
+      '. Ctrl-C to stop.\n',
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
