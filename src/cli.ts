@@ -7,6 +7,7 @@ import { runCommand } from './cli/run-command';
 import { installTelemetryWarnings } from './cli/telemetry-warnings';
 import { ConfigError } from './config/config-error';
 import { FlowgenError } from './errors/flowgen-error';
+import { TaskFailedError } from './runtime/task-failed-error';
 import { getLogger } from './telemetry/logger';
 
 function port(value: string): number {
@@ -51,6 +52,9 @@ program.parseAsync(process.argv).catch((error: unknown) => {
   } else if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     process.exitCode = EXIT_BAD_INPUT;
+  } else if (error instanceof TaskFailedError) {
+    process.stderr.write(`flowgen: ${error.message}\n`);
+    process.exitCode = EXIT_FAILURE;
   } else if (error instanceof FlowgenError) {
     process.stderr.write(`flowgen: ${error.message}\n`);
     process.exitCode = EXIT_BAD_INPUT;

@@ -105,6 +105,8 @@ export { RetryPolicy } from './runtime/retry-policy';
 export type { RetryPolicyOptions } from './runtime/retry-policy';
 export { HandlerTimeoutError } from './runtime/handler-timeout-error';
 export { WorkerStoppingError } from './runtime/worker-stopping-error';
+export { TaskFailedError } from './runtime/task-failed-error';
+export type { TaskFailure } from './runtime/task-failed-error';
 
 // Built-in connectors
 export { BUILTIN_TASKS } from './connectors/builtin-tasks';

@@ -110,6 +110,16 @@ describe('decorated classes and methods keep their identity', () => {
     expect(kit.spans()).to.have.length(0);
   });
 
+  it('works on frozen instances and when called unbound (no telemetry for an unbound call)', () => {
+    const frozen = Object.freeze(kit.container.resolve(IdentityTask));
+    expect(frozen.handle(1, 1, 1)).to.equal(45);
+    expect(kit.spans('task.handle')).to.have.length(1);
+    const unbound = IdentityTask.prototype.twice;
+    expect(unbound.call(undefined)).to.equal('once');
+    expect(kit.spans('task.handle')).to.have.length(1);
+    expect(Object.getOwnPropertySymbols(frozen)).to.deep.equal([]);
+  });
+
   it('rejects misuse with an error that says what to do', () => {
     expect(() => Task({ type: 'Bad Type' })).to.throw(DecoratorError, /snake_case/);
     expect(() => {

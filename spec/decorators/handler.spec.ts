@@ -1,5 +1,5 @@
-import { SpanStatusCode } from '@opentelemetry/api';
-import { TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { SpanStatusCode, createNoopMeter } from '@opentelemetry/api';
+import { BasicTracerProvider, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import { Handler } from '../../src/decorators/handler.decorator';
 import { Task } from '../../src/decorators/task.decorator';
@@ -7,6 +7,7 @@ import { FlowEvent } from '../../src/runtime/event';
 import { bindTask } from '../../src/telemetry/task-binding';
 import { setSpanAttributes, traceChild } from '../../src/telemetry/task-spans';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
+import { registerTelemetryProviders } from '../../src/telemetry/register-providers';
 import { container } from 'tsyringe';
 
 const MARKER = 'PAYLOAD-MARKER-7f3a9c';
@@ -216,6 +217,29 @@ describe('@Handler', () => {
     const out = await plain.handle(FlowEvent.create({ n: 4 }));
     expect((out.data as { doubled: number }).doubled).to.equal(8);
     expect(kit.spans()).to.have.length(0);
+  });
+
+  it('runs the handler untraced when the meter fails while making its instruments', async () => {
+    const broken = {
+      ...createNoopMeter(),
+      createObservableCounter: () => {
+        throw new Error('meter is broken');
+      },
+    };
+    const scope = container.createChildContainer();
+    const tracerProvider = new BasicTracerProvider();
+    const handle = registerTelemetryProviders(scope, {
+      tracerProvider,
+      meterProvider: { getMeter: () => broken },
+      forceFlush: async () => undefined,
+      shutdown: async () => undefined,
+    });
+    try {
+      const out = await scope.resolve(EchoTask).handle(FlowEvent.create({ n: 5 }));
+      expect((out.data as { doubled: number }).doubled).to.equal(10);
+    } finally {
+      await handle.shutdown();
+    }
   });
 
   it('resets spans and metrics between tests', async () => {

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { loadWorkerConfig } from '../../src/config/worker-config';
 import { parseFlow } from '../../src/runtime/flow-loader';
 import { runFlow } from '../../src/runtime/run-flow';
+import { TaskFailedError } from '../../src/runtime/task-failed-error';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
 import { CollectTask, TEST_TASKS } from './fixtures/test-tasks';
 
@@ -172,6 +173,23 @@ flow:
     // capacity in the channel, one being handled, one waiting to be sent
     expect(maxAhead).to.be.at.most(capacity + 2);
     expect(maxAhead).to.be.at.least(capacity);
+  });
+
+  it('rejects with TaskFailedError, after a graceful shutdown, when a task stops with an error', async () => {
+    const error = await run(`
+flow:
+  name: broken
+  tasks:
+    - list: { name: src, items: [{ n: 1 }, { n: 2 }] }
+    - script: { name: bad, code: "event.data = ;" }
+    - collect: { name: sink }
+`).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(TaskFailedError);
+    expect((error as TaskFailedError).failures.map((f) => f.task)).to.deep.equal(['bad']);
+    expect(String(error)).to.match(/1 task\(s\) stopped with an error:\n {2}- bad: /);
+    // the other tasks still ran to their end, and the worker shut down
+    expect(kit.spans('task.run')).to.have.length(3);
+    expect(kit.spans('task_manager.shutdown')).to.have.length(1);
   });
 
   it('rejects an unknown task type before anything starts, listing the known types', async () => {

@@ -36,8 +36,9 @@ const DRAIN_TIMEOUT_MS = 10_000;
 
 /**
  * `http_endpoint` source: an HTTP server (started in `init`) that turns each
- * POST or PUT to `path` into an event, and answers with what the flow made of
- * it.
+ * POST or PUT to `path` into an event, and answers once the event is
+ * accepted into the flow: with what the endpoint's own handler produced (the
+ * tasks downstream run after the answer, in their own spans of the same trace).
  *
  * - Event: data = the body parsed as JSON when the content-type says JSON,
  *   else the text; metadata = `content-type`, `x-request-id` and

@@ -12,9 +12,3 @@ export const HANDLERS_KEY = Symbol.for('flowgen:handlers');
 export const TASK_MANAGER_KEY = Symbol.for('flowgen:task-manager');
 /** On a wrapped function: the original function it wraps. */
 export const WRAPPED_ORIGINAL = Symbol.for('flowgen:wrapped-original');
-/** On an instance: its task identity (name and id in the flow). */
-export const TASK_IDENTITY = Symbol.for('flowgen:task-identity');
-/** On an instance: the instrumentation of the container it was resolved from. */
-export const INSTANCE_INSTRUMENTATION = Symbol.for('flowgen:instance-instrumentation');
-/** On an instance: its precomputed telemetry binding (span sites). */
-export const INSTANCE_BINDING = Symbol.for('flowgen:instance-binding');

@@ -10,6 +10,7 @@ import { isSourceType } from './flow-plan';
 import type { TaskLifecycle } from './task-context';
 import type { TaskStats } from './task-node';
 import { TaskNode } from './task-node';
+import type { TaskFailure } from './task-failed-error';
 
 /** Options of a {@link FlowWorker} run. */
 export interface FlowWorkerOptions {
@@ -43,6 +44,7 @@ export type FlowRunStats = Record<string, TaskStats>;
 @TaskManager()
 export class FlowWorker {
   private readonly nodes: TaskNode[] = [];
+  private readonly failed: TaskFailure[] = [];
   private readonly stopController = new AbortController();
   private readonly hardController = new AbortController();
   private options: FlowWorkerOptions = {};
@@ -134,11 +136,13 @@ export class FlowWorker {
     return out;
   }
 
+  /** Tasks that stopped with an error so far. */
+  failures(): readonly TaskFailure[] {
+    return [...this.failed];
+  }
+
   private async runAll(): Promise<void> {
-    const results = await Promise.allSettled(this.nodes.map((node) => this.runNode(node)));
-    for (const result of results) {
-      if (result.status === 'rejected') this.stop();
-    }
+    await Promise.allSettled(this.nodes.map((node) => this.runNode(node)));
   }
 
   private async runNode(node: TaskNode): Promise<void> {
@@ -146,6 +150,7 @@ export class FlowWorker {
       await node.run();
     } catch (error) {
       node.ctx.logger.error({ err: error }, 'task stopped with an error');
+      this.failed.push({ task: node.ctx.name, error });
       this.stop();
       void node.drainInput();
       throw error;

@@ -1,4 +1,5 @@
 import { activeSpan } from '../telemetry/context-manager';
+import { isTraceableIteration } from '../telemetry/run-in-span';
 import { FlowEvent, hasIds } from './event';
 
 /**
@@ -28,24 +29,20 @@ function toEvent(value: unknown, input: FlowEvent): FlowEvent {
   return value.withData(value.data);
 }
 
-/** Collects what an async-iterable handler yields (a Promise's value is returned as is). */
+/**
+ * Collects what an async-generator handler yields (a Promise's value is
+ * returned as is; a stream or other iterable object is one value, as the
+ * tracer sees it).
+ */
 export async function settleHandlerResult(result: unknown): Promise<unknown> {
   const value: unknown = result instanceof Promise ? await result : result;
-  if (isAsyncIterable(value)) {
+  if (isTraceableIteration(value)) {
     const items: unknown[] = [];
-    for await (const item of value) items.push(item);
+    for await (const item of value as AsyncIterable<unknown>) items.push(item);
     return items;
   }
   if (isThenable(value)) return await value;
   return value;
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function'
-  );
 }
 
 /*

@@ -15,6 +15,7 @@ import { loadFlowFile } from './flow-loader';
 import { planFlow } from './flow-plan';
 import type { FlowRunStats } from './flow-worker';
 import { FlowWorker } from './flow-worker';
+import { TaskFailedError } from './task-failed-error';
 import { registerTaskClasses, taskTypesOf } from './task-registry';
 
 /** Options of {@link runFlow}. */
@@ -54,7 +55,8 @@ export interface FlowRunResult {
  * Runs a flow to its end (its sources are done) or until `signal` aborts:
  * checks the whole flow before anything starts, builds telemetry from the
  * worker config, starts the worker, runs every task, shuts down gracefully
- * and flushes telemetry.
+ * and flushes telemetry. Rejects with a `TaskFailedError` (after that same
+ * shutdown) when a task stopped with an error instead of finishing.
  *
  * @example
  * ```ts
@@ -86,6 +88,8 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
     const done = manager.run();
     await untilDoneOrAborted(done, options.signal);
     await manager.shutdown();
+    const failures = manager.failures();
+    if (failures.length > 0) throw new TaskFailedError(failures);
     return { flow: plan.name, stats: manager.stats() };
   } finally {
     if (options.telemetry === undefined) {
@@ -101,7 +105,7 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
  */
 function reportExport(telemetry: TelemetryHandle, log: Logger): void {
   const stats = telemetry.exportStats();
-  if (stats?.spansEnded === undefined) return;
+  if (stats?.spansEnded === undefined || stats.spans === undefined) return;
   const lost = spansLost(stats);
   const line = {
     spans_ended: stats.spansEnded,

@@ -6,6 +6,7 @@ import type { Logger } from '../telemetry/logger';
 import { traceHandle, traceTaskRun } from '../telemetry/task-spans';
 import { errorType } from '../telemetry/run-in-span';
 import { originalOf } from '../telemetry/wrap-method';
+import { reportTelemetryFailure } from '../telemetry/telemetry-failure';
 import { DecoratorError } from '../decorators/decorator-error';
 import type { Channel } from './channel';
 import type { FlowEvent } from './event';
@@ -184,11 +185,11 @@ export class TaskNode {
               recordAttempt(span, attempt, error, willRetry, delayMs),
           },
         );
-        span?.setAttribute(ATTR_ATTEMPTS, attempts);
+        setAttempts(span, attempts);
         this.stats.handled++;
         return toOutputEvents(result, event);
       } catch (error) {
-        span?.setAttribute(ATTR_ATTEMPTS, attempts);
+        setAttempts(span, attempts);
         this.stats.handled++;
         this.stats.failed++;
         this.ctx.logger.error(
@@ -212,6 +213,14 @@ export class TaskNode {
   }
 }
 
+function setAttempts(span: Span | undefined, attempts: number): void {
+  try {
+    span?.setAttribute(ATTR_ATTEMPTS, attempts);
+  } catch (error) {
+    reportTelemetryFailure(error, 'recording attempts');
+  }
+}
+
 function recordAttempt(
   span: Span | undefined,
   attempt: number,
@@ -227,7 +236,7 @@ function recordAttempt(
       'exception.type': errorType(error),
       'exception.message': error instanceof Error ? error.message : String(error),
     });
-  } catch {
-    // Telemetry never breaks the handler.
+  } catch (caught) {
+    reportTelemetryFailure(caught, 'recording a failed attempt');
   }
 }

@@ -47,7 +47,8 @@ export interface ExportStats {
  * dropped from the batch processor's full queue. Meaningful after shutdown.
  */
 export function spansLost(stats: ExportStats | undefined): number {
-  if (stats?.spansEnded === undefined) return 0;
+  // Without a retrying exporter nothing counted the exports: no claim either way.
+  if (stats?.spansEnded === undefined || stats.spans === undefined) return 0;
   return Math.max(0, stats.spansEnded - (stats.spans?.exportedItems ?? 0));
 }
 

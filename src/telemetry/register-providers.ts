@@ -1,6 +1,6 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { DependencyContainer } from 'tsyringe';
-import { onDecoratedClass } from '../metadata/task-metadata';
+import { decoratedClassList, onDecoratedClass } from '../metadata/task-metadata';
 import { contextManager } from './context-manager';
 import { exportStatsOf } from './export-retry-stats';
 import { Instrumentation } from './instrumentation';
@@ -85,30 +85,44 @@ function hookContainer(
   container: DependencyContainer,
   instrumentation: Instrumentation,
 ): () => void {
+  const state = { active: true };
   const attach = (_token: unknown, result: unknown): void => {
+    if (!state.active) return;
     for (const instance of Array.isArray(result) ? (result as unknown[]) : [result]) {
       if (typeof instance === 'object' && instance !== null) {
         attachInstrumentation(instance, instrumentation);
       }
     }
   };
-  let active = true;
-  const guarded = (token: unknown, result: unknown): void => {
-    if (active) attach(token, result);
-  };
   const stopListening = onDecoratedClass((cls) =>
-    container.afterResolution(cls, guarded, { frequency: 'Always' }),
+    container.afterResolution(cls, attach, { frequency: 'Always' }),
   );
-  const children: (() => void)[] = [];
+  hookChildren(container, attach, state);
+  return () => {
+    state.active = false;
+    stopListening();
+  };
+}
+
+/*
+ * Children share the parent's hook and its on/off state, and nothing keeps a
+ * reference to them: a child container per request is collected with the
+ * request. (Classes decorated after a child was made are not hooked in it.)
+ */
+function hookChildren(
+  container: DependencyContainer,
+  attach: (token: unknown, result: unknown) => void,
+  state: { active: boolean },
+): void {
   const createChild = container.createChildContainer.bind(container);
   container.createChildContainer = () => {
     const child = createChild();
-    if (active) children.push(hookContainer(child, instrumentation));
+    if (state.active) {
+      for (const cls of decoratedClassList()) {
+        child.afterResolution(cls, attach, { frequency: 'Always' });
+      }
+      hookChildren(child, attach, state);
+    }
     return child;
-  };
-  return () => {
-    active = false;
-    stopListening();
-    for (const stop of children) stop();
   };
 }

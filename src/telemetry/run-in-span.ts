@@ -110,13 +110,13 @@ function finishSpan(
   }
 }
 
-/*
+/**
  * Async generators and other async iterators are traced over their whole
  * iteration; so are plain objects that are async iterable. Other async
  * iterables (streams and the like) are values: wrapping them would hide their
- * own API from the caller.
+ * own API from the caller. The runtime uses the same rule for what it drains.
  */
-function isTraceableIteration(
+export function isTraceableIteration(
   value: unknown,
 ): value is AsyncIterator<unknown> | AsyncIterable<unknown> {
   if (typeof value !== 'object' || value === null) return false;

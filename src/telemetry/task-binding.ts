@@ -1,10 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
 import { getTaskOptions } from '../metadata/task-metadata';
-import {
-  INSTANCE_BINDING,
-  INSTANCE_INSTRUMENTATION,
-  TASK_IDENTITY,
-} from '../metadata/metadata-keys';
 import type { Instrumentation } from './instrumentation';
 import { DISABLED_INSTRUMENTATION } from './instrumentation';
 import {
@@ -72,7 +67,7 @@ export function taskAttributesOf(instance: object): Attributes {
   const ctor = instance.constructor;
   const options = getTaskOptions(ctor);
   if (options === undefined) return {};
-  const identity = (instance as Record<symbol, TaskIdentity | undefined>)[TASK_IDENTITY];
+  const identity = identities.get(instance);
   return {
     [ATTR_TASK]: identity?.name ?? options.type,
     [ATTR_TASK_ID]: identity?.id ?? 0,
@@ -80,15 +75,23 @@ export function taskAttributesOf(instance: object): Attributes {
   };
 }
 
-/** The binding of an instance, made on first use and kept on the instance. */
+/*
+ * Per-instance state lives in weak maps, not on the instance: a frozen or
+ * sealed instance works the same, and nothing shows up in its own keys.
+ */
+const identities = new WeakMap<object, TaskIdentity>();
+const instrumentations = new WeakMap<object, Instrumentation>();
+const bindings = new WeakMap<object, TaskBinding>();
+
+/** The binding of an instance, made on first use and kept for it. */
 export function bindingOf(instance: object): TaskBinding {
-  const slots = instance as Record<symbol, TaskBinding | Instrumentation | undefined>;
-  const known = slots[INSTANCE_BINDING] as TaskBinding | undefined;
+  const known = bindings.get(instance);
   if (known !== undefined) return known;
-  const instrumentation =
-    (slots[INSTANCE_INSTRUMENTATION] as Instrumentation | undefined) ?? DISABLED_INSTRUMENTATION;
-  const binding = new TaskBinding(instrumentation, taskAttributesOf(instance));
-  defineSlot(instance, INSTANCE_BINDING, binding);
+  const binding = new TaskBinding(
+    instrumentations.get(instance) ?? DISABLED_INSTRUMENTATION,
+    taskAttributesOf(instance),
+  );
+  bindings.set(instance, binding);
   return binding;
 }
 
@@ -103,27 +106,18 @@ export function bindingOf(instance: object): TaskBinding {
  * ```
  */
 export function bindTask<T extends object>(instance: T, identity: TaskIdentity): T {
-  defineSlot(instance, TASK_IDENTITY, Object.freeze({ name: identity.name, id: identity.id }));
-  defineSlot(instance, INSTANCE_BINDING, undefined);
+  identities.set(instance, Object.freeze({ name: identity.name, id: identity.id }));
+  bindings.delete(instance);
   return instance;
 }
 
 /** The identity bound to an instance, if any. */
 export function taskIdentityOf(instance: object): TaskIdentity | undefined {
-  return (instance as Record<symbol, TaskIdentity | undefined>)[TASK_IDENTITY];
+  return identities.get(instance);
 }
 
 /** Gives an instance the instrumentation of the container it was resolved from. */
 export function attachInstrumentation(instance: object, instrumentation: Instrumentation): void {
-  defineSlot(instance, INSTANCE_INSTRUMENTATION, instrumentation);
-  defineSlot(instance, INSTANCE_BINDING, undefined);
-}
-
-function defineSlot(instance: object, key: symbol, value: unknown): void {
-  Object.defineProperty(instance, key, {
-    value,
-    writable: true,
-    configurable: true,
-    enumerable: false,
-  });
+  instrumentations.set(instance, instrumentation);
+  bindings.delete(instance);
 }

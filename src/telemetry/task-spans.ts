@@ -5,6 +5,7 @@ import { sanitizeAttributes } from './attribute-values';
 import { activeContext, activeSpan } from './context-manager';
 import { runInSpan } from './run-in-span';
 import { bindingOf } from './task-binding';
+import type { SpanSite } from './span-site';
 import { reportTelemetryFailure } from './telemetry-failure';
 
 /**
@@ -56,7 +57,22 @@ export function traceChild<R>(
           setSpanAttributes(attributes);
           return fn();
         };
-  return runInSpan(binding.site(name), activeContext(), body, undefined, []);
+  const site = siteOf(() => binding.site(name));
+  if (site === undefined) return fn();
+  return runInSpan(site, activeContext(), body, undefined, []);
+}
+
+/*
+ * Making a site creates instruments on first use; a meter that throws then
+ * must not reach the caller: the work runs untraced instead.
+ */
+function siteOf(make: () => SpanSite): SpanSite | undefined {
+  try {
+    return make();
+  } catch (error) {
+    reportTelemetryFailure(error, 'preparing a span');
+    return undefined;
+  }
 }
 
 /**
@@ -66,8 +82,9 @@ export function traceChild<R>(
  */
 export function traceTaskRun<R>(task: object, fn: () => R): R {
   const binding = bindingOf(task);
-  if (!binding.enabled) return fn();
-  return runInSpan(binding.runSite, ROOT_CONTEXT, fn, undefined, []);
+  const site = binding.enabled ? siteOf(() => binding.runSite) : undefined;
+  if (site === undefined) return fn();
+  return runInSpan(site, ROOT_CONTEXT, fn, undefined, []);
 }
 
 /**
@@ -82,6 +99,7 @@ export function traceHandle<R>(
   fn: (span: Span | undefined) => R,
 ): R {
   const binding = bindingOf(task);
-  if (!binding.enabled) return fn(undefined);
-  return runInSpan(binding.handleSite, parent, () => fn(activeSpan()), undefined, []);
+  const site = binding.enabled ? siteOf(() => binding.handleSite) : undefined;
+  if (site === undefined) return fn(undefined);
+  return runInSpan(site, parent, () => fn(activeSpan()), undefined, []);
 }

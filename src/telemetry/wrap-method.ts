@@ -4,6 +4,7 @@ import { runInSpan } from './run-in-span';
 import type { SpanSite } from './span-site';
 import type { TaskBinding } from './task-binding';
 import { bindingOf } from './task-binding';
+import { reportTelemetryFailure } from './telemetry-failure';
 
 /** Any method. */
 export type AnyMethod = (this: unknown, ...args: unknown[]) => unknown;
@@ -24,10 +25,22 @@ export interface SpanPlan {
  */
 export function wrapMethod(original: AnyMethod, plan: SpanPlan): AnyMethod {
   if (isWrapped(original)) return original;
-  const wrapped = function (this: object, ...args: unknown[]): unknown {
+  const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+    // Called unbound (`const f = task.handle; f()`): no instance, no telemetry.
+    if (typeof this !== 'object' || this === null) return original.apply(this, args);
     const binding = bindingOf(this);
     if (!binding.enabled) return original.apply(this, args);
-    return runInSpan(plan.site(binding, args), plan.parent(args), original, this, args);
+    let site: SpanSite;
+    let parent: Context;
+    try {
+      site = plan.site(binding, args);
+      parent = plan.parent(args);
+    } catch (error) {
+      // A meter or tracer that fails while making instruments: run untraced.
+      reportTelemetryFailure(error, 'preparing a span');
+      return original.apply(this, args);
+    }
+    return runInSpan(site, parent, original, this, args);
   };
   preserveIdentity(wrapped, original);
   return wrapped as AnyMethod;
