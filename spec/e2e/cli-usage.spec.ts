@@ -115,6 +115,24 @@ describe('e2e: the flowgen command line (real processes)', () => {
     expect(err).to.contain('known types: generate, http_endpoint, http_request, log, script');
   });
 
+  it('a task that stops with an error (a script that does not compile) exits 1 naming the task', async () => {
+    const file = dir.write(
+      'broken-script.yaml',
+      [
+        'flow:',
+        '  name: broken',
+        '  tasks:',
+        '    - generate: { name: ticks, interval: 1ms, count: 2 }',
+        '    - script: { name: bad, code: "event.data = ;" }',
+        '    - log: { name: out }',
+        '',
+      ].join('\n'),
+    );
+    const { code, err } = await runCli(pool, ['run', file]);
+    expect(code).to.equal(1);
+    expect(err).to.match(/1 task\(s\) stopped with an error:\n {2}- bad: /);
+  });
+
   it('a valid flow runs to its end and exits 0 (the control case for the exit-2 ones)', async () => {
     const { code, worker } = await runCli(pool, ['run', fixture('flows/one-event.yaml')]);
     expect(code).to.equal(0);
