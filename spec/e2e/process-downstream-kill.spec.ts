@@ -1,6 +1,6 @@
+import { processScene } from './support/process-scene';
 import { expect } from 'chai';
-import { OtlpReceiver } from '../../src/collector/otlp-receiver';
-import { ProcessPool, TempDir, assertBuilt, freePort } from './support/spawn-worker';
+import { freePort } from './support/spawn-worker';
 import type { LogLine } from './support/spawn-worker';
 
 const isFailedEvent = (line: LogLine): boolean =>
@@ -8,37 +8,28 @@ const isFailedEvent = (line: LogLine): boolean =>
   line.msg === 'event failed after its retries; going on with the next event';
 
 describe('e2e: SIGKILL of the downstream worker (real child processes)', () => {
-  const pool = new ProcessPool();
-  let dir: TempDir;
-  let receiver: OtlpReceiver | undefined;
-
-  before(assertBuilt);
-
-  beforeEach(() => {
-    dir = new TempDir('flowgen-e2e-kill-');
-  });
-
-  afterEach(async () => {
-    await pool.killAll();
-    await receiver?.stop();
-    receiver = undefined;
-    dir.remove();
-  });
+  const scene = processScene('flowgen-e2e-kill-');
+  const { pool } = scene;
 
   it('@slow A retries and counts the failed requests, does not hang, and exits 0 on SIGTERM', async function () {
     this.timeout(20_000);
     const shutdownMs = 5_000;
-    receiver = await OtlpReceiver.start({ port: 0 });
+    const receiver = await scene.startReceiver();
     const portB = await freePort();
     const worker = (service: string): string =>
-      dir.fixture(
+      scene.dir.fixture(
         'workers/telemetry.yaml',
-        { ENDPOINT: receiver!.endpoint, SERVICE: service, SHUTDOWN_TIMEOUT: `${shutdownMs}ms` },
+        { ENDPOINT: receiver.endpoint, SERVICE: service, SHUTDOWN_TIMEOUT: `${shutdownMs}ms` },
         `${service}.yaml`,
       );
 
     const b = pool.spawn(
-      ['run', dir.fixture('flows/receiver.yaml', { PORT_B: portB }), '--config', worker('e2e-b')],
+      [
+        'run',
+        scene.dir.fixture('flows/receiver.yaml', { PORT_B: portB }),
+        '--config',
+        worker('e2e-b'),
+      ],
       { label: 'worker B' },
     );
     await b.waitForLog(
@@ -49,7 +40,7 @@ describe('e2e: SIGKILL of the downstream worker (real child processes)', () => {
     const a = pool.spawn(
       [
         'run',
-        dir.fixture('flows/endless-sender.yaml', { PORT_B: portB }),
+        scene.dir.fixture('flows/endless-sender.yaml', { PORT_B: portB }),
         '--config',
         worker('e2e-a'),
       ],

@@ -1,10 +1,9 @@
+import { processScene } from './support/process-scene';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { OtlpReceiver } from '../../src/collector/otlp-receiver';
 import type { ReceivedSpan } from '../../src/collector/received-types';
-import { ProcessPool, TempDir, assertBuilt } from './support/spawn-worker';
 import type { LogLine } from './support/spawn-worker';
 
 /** A request the spec's HTTP server got, and whether (and when) it was answered. */
@@ -82,32 +81,15 @@ const isEventLine =
 const isStoppingLine = (line: LogLine): boolean => line.msg?.startsWith('stopping:') === true;
 
 describe('e2e: a worker process stops on SIGTERM/SIGINT (real child processes)', () => {
-  const pool = new ProcessPool();
-  let dir: TempDir;
-  let receiver: OtlpReceiver | undefined;
-  let server: SlowServer | undefined;
-
-  before(assertBuilt);
-
-  beforeEach(() => {
-    dir = new TempDir('flowgen-e2e-shutdown-');
-  });
-
-  afterEach(async () => {
-    await pool.killAll();
-    await server?.close();
-    server = undefined;
-    await receiver?.stop();
-    receiver = undefined;
-    dir.remove();
-  });
+  const scene = processScene('flowgen-e2e-shutdown-');
+  const { pool } = scene;
 
   it('@slow SIGTERM: exits 0 within the deadline; no span of a finished event is lost; the shutdown span and final counts arrive', async function () {
     this.timeout(20_000);
     const shutdownMs = 5_000;
-    receiver = await OtlpReceiver.start({ port: 0 });
-    const flow = dir.fixture('flows/endless-ticks.yaml');
-    const config = dir.fixture('workers/telemetry.yaml', {
+    const receiver = await scene.startReceiver();
+    const flow = scene.dir.fixture('flows/endless-ticks.yaml');
+    const config = scene.dir.fixture('workers/telemetry.yaml', {
       ENDPOINT: receiver.endpoint,
       SERVICE: 'e2e-shutdown',
       SHUTDOWN_TIMEOUT: `${shutdownMs}ms`,
@@ -195,13 +177,14 @@ describe('e2e: a worker process stops on SIGTERM/SIGINT (real child processes)',
 
   it('@slow SIGTERM with an event in flight: the event completes (server answered, sink logged it), exit 0', async function () {
     this.timeout(20_000);
-    server = await SlowServer.start(500);
-    const flow = dir.fixture('flows/slow-http.yaml', {
+    const server = await SlowServer.start(500);
+    scene.onCleanup(() => server.close());
+    const flow = scene.dir.fixture('flows/slow-http.yaml', {
       URL: server.url,
       TIMEOUT: '5s',
       INTERVAL: '30s',
     });
-    const config = dir.fixture('workers/no-telemetry.yaml', { SHUTDOWN_TIMEOUT: '5s' });
+    const config = scene.dir.fixture('workers/no-telemetry.yaml', { SHUTDOWN_TIMEOUT: '5s' });
     const worker = pool.spawn(['run', flow, '--config', config], { label: 'worker' });
 
     await server.firstRequest();
@@ -228,13 +211,14 @@ describe('e2e: a worker process stops on SIGTERM/SIGINT (real child processes)',
 
   it('@slow a second SIGTERM exits at once with code 130 while a handler is stuck', async function () {
     this.timeout(20_000);
-    server = await SlowServer.start(undefined);
-    const flow = dir.fixture('flows/slow-http.yaml', {
+    const server = await SlowServer.start(undefined);
+    scene.onCleanup(() => server.close());
+    const flow = scene.dir.fixture('flows/slow-http.yaml', {
       URL: server.url,
       TIMEOUT: '60s',
       INTERVAL: '30s',
     });
-    const config = dir.fixture('workers/no-telemetry.yaml', { SHUTDOWN_TIMEOUT: '30s' });
+    const config = scene.dir.fixture('workers/no-telemetry.yaml', { SHUTDOWN_TIMEOUT: '30s' });
     const worker = pool.spawn(['run', flow, '--config', config], { label: 'worker' });
 
     await server.firstRequest();

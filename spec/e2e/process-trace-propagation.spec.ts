@@ -1,7 +1,7 @@
+import { processScene } from './support/process-scene';
 import { expect } from 'chai';
-import { OtlpReceiver } from '../../src/collector/otlp-receiver';
 import type { ReceivedSpan } from '../../src/collector/received-types';
-import { ProcessPool, TempDir, assertBuilt, freePort } from './support/spawn-worker';
+import { freePort } from './support/spawn-worker';
 import type { LogLine } from './support/spawn-worker';
 
 const isEventLine = (line: LogLine): boolean => line.msg === 'event' && line.task === 'out';
@@ -17,36 +17,27 @@ function handles(spans: readonly ReceivedSpan[], service: string, task: string):
 }
 
 describe('e2e: one trace across two worker processes on loopback (real child processes)', () => {
-  const pool = new ProcessPool();
-  let dir: TempDir;
-  let receiver: OtlpReceiver | undefined;
-
-  before(assertBuilt);
-
-  beforeEach(() => {
-    dir = new TempDir('flowgen-e2e-trace-');
-  });
-
-  afterEach(async () => {
-    await pool.killAll();
-    await receiver?.stop();
-    receiver = undefined;
-    dir.remove();
-  });
+  const scene = processScene('flowgen-e2e-trace-');
+  const { pool } = scene;
 
   it('@slow A: generate -> http_request, B: http_endpoint -> script -> log share one trace id per event, B continuing under A', async function () {
     this.timeout(20_000);
-    receiver = await OtlpReceiver.start({ port: 0 });
+    const receiver = await scene.startReceiver();
     const portB = await freePort();
     const worker = (service: string): string =>
-      dir.fixture(
+      scene.dir.fixture(
         'workers/telemetry.yaml',
-        { ENDPOINT: receiver!.endpoint, SERVICE: service, SHUTDOWN_TIMEOUT: '5s' },
+        { ENDPOINT: receiver.endpoint, SERVICE: service, SHUTDOWN_TIMEOUT: '5s' },
         `${service}.yaml`,
       );
 
     const b = pool.spawn(
-      ['run', dir.fixture('flows/receiver.yaml', { PORT_B: portB }), '--config', worker('e2e-b')],
+      [
+        'run',
+        scene.dir.fixture('flows/receiver.yaml', { PORT_B: portB }),
+        '--config',
+        worker('e2e-b'),
+      ],
       { label: 'worker B' },
     );
     await b.waitForLog(
@@ -55,7 +46,12 @@ describe('e2e: one trace across two worker processes on loopback (real child pro
       'B listening',
     );
     const a = pool.spawn(
-      ['run', dir.fixture('flows/sender.yaml', { PORT_B: portB }), '--config', worker('e2e-a')],
+      [
+        'run',
+        scene.dir.fixture('flows/sender.yaml', { PORT_B: portB }),
+        '--config',
+        worker('e2e-a'),
+      ],
       { label: 'worker A' },
     );
     const exitA = await a.waitForExit(10_000);
