@@ -1,17 +1,10 @@
 import { expect } from 'chai';
 import type { ReceivedSpan } from '../../src/collector/received-types';
-import { EnvScope, OTEL_ENV_UNSET } from './support/env-scope';
-import { ReceiverPool, runExportingFlow, telemetryTo } from './support/export-run';
+import { exportScene, runExportingFlow, telemetryTo } from './support/export-run';
 import { spansNamed, startMs } from './support/received';
 
 describe('export e2e: spans are batched as they end', () => {
-  const receivers = new ReceiverPool();
-  const env = new EnvScope();
-  beforeEach(() => env.set(OTEL_ENV_UNSET));
-  afterEach(async () => {
-    env.restore();
-    await receivers.stopAll();
-  });
+  const { receivers } = exportScene();
 
   it('sends far fewer trace calls than spans with scheduled_delay 500ms, never one call per event', async () => {
     const batches: ReceivedSpan[][] = [];

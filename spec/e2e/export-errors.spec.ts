@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { EnvScope, OTEL_ENV_UNSET } from './support/env-scope';
-import { ReceiverPool, runExportingFlow, telemetryTo } from './support/export-run';
+import { exportScene, runExportingFlow, telemetryTo } from './support/export-run';
 import { latestPerTask, spansNamed, taskOf } from './support/received';
 
 const FLOW = `
@@ -16,13 +15,7 @@ flow:
 `;
 
 describe('export e2e: error status and exception events over the wire', () => {
-  const receivers = new ReceiverPool();
-  const env = new EnvScope();
-  beforeEach(() => env.set(OTEL_ENV_UNSET));
-  afterEach(async () => {
-    env.restore();
-    await receivers.stopAll();
-  });
+  const { receivers } = exportScene();
 
   it('marks the failed task.handle ERROR with the message, an exception event and one attempt.failed per attempt', async () => {
     const r = await receivers.start();

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import type { OtlpReceiver } from '../../src/collector/otlp-receiver';
 import type { ReceivedMetricPoint } from '../../src/collector/received-types';
-import { EnvScope, OTEL_ENV_UNSET } from './support/env-scope';
-import { ReceiverPool, SERVICE_NAME, runExportingFlow, telemetryTo } from './support/export-run';
+import { exportScene, runExportingFlow, SERVICE_NAME, telemetryTo } from './support/export-run';
 import { spansNamed, startMs, taskOf } from './support/received';
 
 const FLOW = `
@@ -43,13 +42,7 @@ flow:
 `;
 
 describe('export e2e: span-derived metrics over the wire', () => {
-  const receivers = new ReceiverPool();
-  const env = new EnvScope();
-  beforeEach(() => env.set(OTEL_ENV_UNSET));
-  afterEach(async () => {
-    env.restore();
-    await receivers.stopAll();
-  });
+  const { receivers } = exportScene();
 
   it('exports task.handle.duration/count/errors with exact values per task in the last export', async () => {
     const r = await receivers.start();

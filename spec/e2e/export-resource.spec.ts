@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { EnvScope, OTEL_ENV_UNSET } from './support/env-scope';
-import { ReceiverPool, SERVICE_NAME, runExportingFlow, telemetryTo } from './support/export-run';
+import { exportScene, runExportingFlow, SERVICE_NAME, telemetryTo } from './support/export-run';
 
 const FLOW = `
 flow:
@@ -11,13 +10,7 @@ flow:
 `;
 
 describe('export e2e: the resource (service.name, OTEL_RESOURCE_ATTRIBUTES)', () => {
-  const receivers = new ReceiverPool();
-  const env = new EnvScope();
-  beforeEach(() => env.set(OTEL_ENV_UNSET));
-  afterEach(async () => {
-    env.restore();
-    await receivers.stopAll();
-  });
+  const { receivers, env } = exportScene();
 
   it('puts the configured service_name on every span and every metric point', async () => {
     const r = await receivers.start();

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import { expect } from 'chai';
-import { EnvScope, OTEL_ENV_UNSET } from './support/env-scope';
-import { ReceiverPool, runExportingFlow, telemetryTo } from './support/export-run';
+import { exportScene, runExportingFlow, telemetryTo } from './support/export-run';
 import { spansNamed } from './support/received';
 import { OPENSSL, generateSelfSignedCert } from '../support/self-signed-cert';
 import type { SelfSignedCert } from '../support/self-signed-cert';
@@ -23,13 +22,7 @@ const SPAN_NAMES = [
 ];
 
 describe('export e2e: transport (gzip, headers, TLS)', () => {
-  const receivers = new ReceiverPool();
-  const env = new EnvScope();
-  beforeEach(() => env.set(OTEL_ENV_UNSET));
-  afterEach(async () => {
-    env.restore();
-    await receivers.stopAll();
-  });
+  const { receivers, env } = exportScene();
 
   describe('OTEL_EXPORTER_OTLP_COMPRESSION', () => {
     it('gzip: every trace and metric request arrives compressed', async () => {

@@ -1,4 +1,5 @@
 import { OtlpReceiver } from '../../../src/collector/otlp-receiver';
+import { EnvScope, OTEL_ENV_UNSET } from './env-scope';
 import type { OtlpReceiverOptions } from '../../../src/collector/received-types';
 import { loadWorkerConfig } from '../../../src/config/worker-config';
 import { parseFlow } from '../../../src/runtime/flow-loader';
@@ -92,4 +93,27 @@ export class ReceiverPool {
   async stopAll(): Promise<void> {
     await Promise.all(this.started.splice(0).map((r) => r.stop()));
   }
+}
+
+/** What an export spec works with: receivers and env changes, undone after each test. */
+export interface ExportScene {
+  /** Receivers started in a test, stopped after it. */
+  readonly receivers: ReceiverPool;
+  /** Environment changes, restored after each test (OTEL_* variables start unset). */
+  readonly env: EnvScope;
+}
+
+/**
+ * Registers the hooks of an export spec: every test starts with the OTEL_*
+ * variables unset, and its env changes and receivers are undone after it.
+ * Call it inside `describe`.
+ */
+export function exportScene(): ExportScene {
+  const scene = { receivers: new ReceiverPool(), env: new EnvScope() };
+  beforeEach(() => scene.env.set(OTEL_ENV_UNSET));
+  afterEach(async () => {
+    scene.env.restore();
+    await scene.receivers.stopAll();
+  });
+  return scene;
 }
