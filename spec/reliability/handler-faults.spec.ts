@@ -154,13 +154,7 @@ describe(`reliability: handler faults (seed ${SEED}; replay with FLOWGEN_SPEC_SE
 
   it(`runtime: ${EVENTS} events of mixed faults with a per-task handler_timeout; the worker goes on, every span ends once, counts are exact`, async () => {
     const modes = faultMix(seededRandom(SEED), EVENTS);
-    const result = await runFlow({
-      flow: faultFlow(modes, { handler_timeout: TIMEOUT }),
-      worker: loadWorkerConfig({ retry: { max_attempts: 1 }, shutdown_timeout: '5s' }),
-      container: rig.container,
-      telemetry: rig.handle,
-      taskClasses: FAULT_TASKS,
-    });
+    const result = await runFaultFlow(rig, modes);
     await expectRunAccounted(result, modes, `seed ${SEED}`);
   });
 
@@ -247,13 +241,7 @@ describe(`reliability: handler faults (seed ${SEED}; replay with FLOWGEN_SPEC_SE
       const broken = new TelemetryRig({ tracerProvider: throwingTracerProvider() });
       try {
         const modes = faultMix(seededRandom(SEED + 3), 40);
-        const result = await runFlow({
-          flow: faultFlow(modes, { handler_timeout: TIMEOUT }),
-          worker: loadWorkerConfig({ retry: { max_attempts: 1 }, shutdown_timeout: '5s' }),
-          container: broken.container,
-          telemetry: broken.handle,
-          taskClasses: FAULT_TASKS,
-        });
+        const result = await runFaultFlow(broken, modes);
         const failed = count(modes, (m) => FAILS_IN_RUNTIME.has(m));
         expect(result.stats['faulty']).to.include({ handled: modes.length, failed });
         expect(await broken.metric('task.handle.count', { task: 'faulty' })).to.equal(modes.length);
@@ -277,13 +265,7 @@ describe(`reliability: handler faults (seed ${SEED}; replay with FLOWGEN_SPEC_SE
         expect(failures.filter((w) => w.startsWith('ending'))).to.have.length(SAMPLE.length);
 
         const modes = faultMix(seededRandom(SEED + 4), 30);
-        const result = await runFlow({
-          flow: faultFlow(modes, { handler_timeout: TIMEOUT }),
-          worker: loadWorkerConfig({ retry: { max_attempts: 1 }, shutdown_timeout: '5s' }),
-          container: broken.container,
-          telemetry: broken.handle,
-          taskClasses: FAULT_TASKS,
-        });
+        const result = await runFaultFlow(broken, modes);
         const failed = count(modes, (m) => FAILS_IN_RUNTIME.has(m));
         expect(result.stats['faulty']).to.include({ handled: modes.length, failed });
         expect(broken.counter.violations()).to.deep.equal([]);
@@ -300,6 +282,17 @@ describe(`reliability: handler faults (seed ${SEED}; replay with FLOWGEN_SPEC_SE
  * what happened. A `hang` result is not awaited: its settling is pushed to
  * `hanging`.
  */
+/** Runs the fault flow once per mode, one attempt each, with the per-task handler_timeout. */
+function runFaultFlow(rig: TelemetryRig, modes: readonly FaultMode[]): ReturnType<typeof runFlow> {
+  return runFlow({
+    flow: faultFlow(modes, { handler_timeout: TIMEOUT }),
+    worker: loadWorkerConfig({ retry: { max_attempts: 1 }, shutdown_timeout: '5s' }),
+    container: rig.container,
+    telemetry: rig.handle,
+    taskClasses: FAULT_TASKS,
+  });
+}
+
 async function callDirect(
   task: FaultyTask,
   data: FaultData,
