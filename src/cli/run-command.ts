@@ -1,6 +1,6 @@
 import { loadWorkerConfig, loadWorkerConfigFile } from '../config/worker-config';
 import { getLogger } from '../telemetry/logger';
-import { runFlow } from '../runtime/run-flow';
+import { runFlow } from '../run-flow';
 import { EXIT_INTERRUPTED, EXIT_OK } from './exit-codes';
 
 /** Options of `flowgen run`. */
@@ -33,7 +33,14 @@ export async function runCommand(flowFile: string, options: RunCommandOptions): 
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    const result = await runFlow({ flow: flowFile, worker, signal: controller.signal });
+    // The worker's providers become the OTel globals, so instrumentation
+    // libraries loaded with the flow's tasks export with its service.name.
+    const result = await runFlow({
+      flow: flowFile,
+      worker,
+      signal: controller.signal,
+      installGlobals: true,
+    });
     log.info({ flow: result.flow, stats: result.stats }, 'flow finished');
     return EXIT_OK;
   } finally {

@@ -41,7 +41,7 @@ export type FlowRunStats = Record<string, TaskStats>;
  * await done;
  * ```
  */
-@TaskManager()
+@TaskManager({ start: 'start', register: 'register', shutdown: 'shutdown' })
 export class FlowWorker {
   private readonly nodes: TaskNode[] = [];
   private readonly failed: TaskFailure[] = [];

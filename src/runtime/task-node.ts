@@ -1,17 +1,13 @@
-import type { Context, Span } from '@opentelemetry/api';
-import { ROOT_CONTEXT } from '@opentelemetry/api';
-import { getHandlerNames } from '../metadata/task-metadata';
-import { ATTR_ATTEMPTS, EVENT_ATTEMPT_FAILED } from '../telemetry/span-names';
-import type { Logger } from '../telemetry/logger';
-import { traceHandle, traceTaskRun } from '../telemetry/task-spans';
-import { errorType } from '../telemetry/run-in-span';
-import { originalOf } from '../telemetry/wrap-method';
-import { reportTelemetryFailure } from '../telemetry/telemetry-failure';
 import { DecoratorError } from '../decorators/decorator-error';
+import { getHandlerName } from '../metadata/task-metadata';
+import type { HandlerPolicy } from '../telemetry/invoke-handler';
+import { invokeHandler } from '../telemetry/invoke-handler';
+import type { Logger } from '../telemetry/logger';
+import { traceTaskRun } from '../telemetry/task-spans';
 import type { Channel } from './channel';
 import type { FlowEvent } from './event';
 import type { PlannedTask } from './flow-plan';
-import { settleHandlerResult, toOutputEvents } from './handler-outputs';
+import { toOutputEvents } from './handler-outputs';
 import { HandlerTimeoutError } from './handler-timeout-error';
 import type { TaskContext, TaskLifecycle } from './task-context';
 import { WorkerStoppingError } from './worker-stopping-error';
@@ -23,8 +19,6 @@ import { WorkerStoppingError } from './worker-stopping-error';
  */
 const YIELD_EVERY = 64;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-type HandlerFn = (this: object, event: FlowEvent, ctx: TaskContext) => unknown;
 
 /** Counts of one task's run. */
 export interface TaskStats {
@@ -60,8 +54,9 @@ export class TaskNode {
   private openUpstreams = 0;
   /** The context handed to the instance. */
   public readonly ctx: TaskContext;
-  private readonly handler: HandlerFn;
   private readonly name: string;
+  /** How each event's handler call runs: this task's retries and handler_timeout. */
+  private readonly policy: Omit<HandlerPolicy<FlowEvent[]>, 'output' | 'failed'>;
   private sinceYield = 0;
 
   constructor(
@@ -72,17 +67,20 @@ export class TaskNode {
   ) {
     const { definition, type } = planned;
     this.name = definition.name;
-    const handlerName = getHandlerNames(type.cls)[0];
-    const method =
-      handlerName === undefined
-        ? undefined
-        : (instance as Record<string | symbol, unknown>)[handlerName];
-    if (typeof method !== 'function') {
+    if (getHandlerName(type.cls) === undefined) {
       throw new DecoratorError(
         `task "${definition.name}" (${type.cls.name}, type ${type.options.type}) has no @Handler() method; mark the method that processes one event with @Handler().`,
       );
     }
-    this.handler = originalOf(method as HandlerFn);
+    const limit = planned.handlerTimeoutMs;
+    this.policy = {
+      retry: planned.retry,
+      signal: wiring.hardSignal,
+      timeout:
+        limit === undefined
+          ? undefined
+          : { ms: limit, error: () => new HandlerTimeoutError(definition.name, limit) },
+    };
     this.ctx = {
       name: definition.name,
       id: definition.id,
@@ -129,7 +127,7 @@ export class TaskNode {
         if (this.isSource) await this.instance.run?.(this.ctx);
         else if (this.input !== undefined) {
           for await (const event of this.input) {
-            await this.handleAndSend(event, event.parentContext).catch(() => undefined);
+            await this.handleAndSend(event).catch(() => undefined);
             await this.letEventLoopRun();
           }
         }
@@ -140,15 +138,15 @@ export class TaskNode {
   }
 
   /*
-   * An event entering a source continues a trace only when it carries a
-   * remote context (extracted from an HTTP header or message metadata);
-   * anything else starts a new root, one per event.
+   * An event a source hands in is handled like any other (see
+   * `handleParent`): it continues the trace it carries (a remote context
+   * extracted from an HTTP header or message metadata), else starts a new
+   * root; events created in the source's run loop carry no context.
    */
   private async push(event: FlowEvent): Promise<readonly FlowEvent[]> {
     if (this.wiring.stopSignal.aborted) throw new WorkerStoppingError(this.name);
-    const parent = event.spanContext?.isRemote === true ? event.parentContext : ROOT_CONTEXT;
     try {
-      return await this.handleAndSend(event, parent);
+      return await this.handleAndSend(event);
     } finally {
       await this.letEventLoopRun();
     }
@@ -160,8 +158,8 @@ export class TaskNode {
     return yieldToEventLoop();
   }
 
-  private async handleAndSend(event: FlowEvent, parent: Context): Promise<FlowEvent[]> {
-    const out = await this.handle(event, parent);
+  private async handleAndSend(event: FlowEvent): Promise<FlowEvent[]> {
+    const out = await this.handle(event);
     for (const next of out) {
       for (const node of this.downstream) await node.input?.send(next);
     }
@@ -169,74 +167,30 @@ export class TaskNode {
     return out;
   }
 
-  /** Handles one event, all attempts in one span; rethrows the last error after logging it. */
-  private handle(event: FlowEvent, parent: Context): Promise<FlowEvent[]> {
-    return traceHandle(this.instance, parent, async (span) => {
-      let attempts = 0;
-      try {
-        const result = await this.planned.retry.run(
-          (attempt) => {
-            attempts = attempt;
-            return this.attempt(event);
-          },
-          {
-            signal: this.wiring.hardSignal,
-            onAttemptFailed: (attempt, error, willRetry, delayMs) =>
-              recordAttempt(span, attempt, error, willRetry, delayMs),
-          },
-        );
-        setAttempts(span, attempts);
-        this.stats.handled++;
-        return toOutputEvents(result, event);
-      } catch (error) {
-        setAttempts(span, attempts);
-        this.stats.handled++;
-        this.stats.failed++;
+  /**
+   * Handles one event through `invokeHandler` (the one path that makes
+   * `task.handle`): all attempts in one span, output events made while it is
+   * active; logs and rethrows the last error.
+   */
+  handle(event: FlowEvent): Promise<FlowEvent[]> {
+    return invokeHandler(this.instance, [event, this.ctx], {
+      ...this.policy,
+      output: (value) => toOutputEvents(value, event),
+      failed: (error, attempts) =>
         this.ctx.logger.error(
           { err: error, event_id: event.id, attempts },
           'event failed after its retries; going on with the next event',
-        );
+        ),
+    }).then(
+      (out) => {
+        this.stats.handled++;
+        return out;
+      },
+      (error: unknown) => {
+        this.stats.handled++;
+        this.stats.failed++;
         throw error;
-      }
-    });
-  }
-
-  private attempt(event: FlowEvent): Promise<unknown> {
-    const settled = settleHandlerResult(this.handler.call(this.instance, event, this.ctx));
-    const limit = this.planned.handlerTimeoutMs;
-    if (limit === undefined) return settled;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HandlerTimeoutError(this.name, limit)), limit);
-    });
-    return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
-  }
-}
-
-function setAttempts(span: Span | undefined, attempts: number): void {
-  try {
-    span?.setAttribute(ATTR_ATTEMPTS, attempts);
-  } catch (error) {
-    reportTelemetryFailure(error, 'recording attempts');
-  }
-}
-
-function recordAttempt(
-  span: Span | undefined,
-  attempt: number,
-  error: unknown,
-  willRetry: boolean,
-  delayMs: number,
-): void {
-  try {
-    span?.addEvent(EVENT_ATTEMPT_FAILED, {
-      'flowgen.attempt': attempt,
-      'flowgen.will_retry': willRetry,
-      'flowgen.backoff_ms': Math.round(delayMs),
-      'exception.type': errorType(error),
-      'exception.message': error instanceof Error ? error.message : String(error),
-    });
-  } catch (caught) {
-    reportTelemetryFailure(caught, 'recording a failed attempt');
+      },
+    );
   }
 }

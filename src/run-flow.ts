@@ -1,22 +1,22 @@
 import type { DependencyContainer } from 'tsyringe';
 import { container as rootContainer } from 'tsyringe';
-import { loadWorkerConfig } from '../config/worker-config';
-import type { WorkerConfig } from '../config/worker-config';
-import { BUILTIN_TASKS } from '../connectors/builtin-tasks';
-import type { Constructor } from '../metadata/task-metadata';
-import type { CreateProvidersOptions } from '../telemetry/create-providers';
-import type { Logger } from '../telemetry/logger';
-import { getLogger } from '../telemetry/logger';
-import { spansLost } from '../telemetry/export-retry-stats';
-import { registerTelemetry } from '../telemetry/register-telemetry';
-import type { TelemetryHandle } from '../telemetry/telemetry-handle';
-import type { FlowDefinition } from './flow-definition';
-import { loadFlowFile } from './flow-loader';
-import { planFlow } from './flow-plan';
-import type { FlowRunStats } from './flow-worker';
-import { FlowWorker } from './flow-worker';
-import { TaskFailedError } from './task-failed-error';
-import { registerTaskClasses, taskTypesOf } from './task-registry';
+import { loadWorkerConfig } from './config/worker-config';
+import type { WorkerConfig } from './config/worker-config';
+import { BUILTIN_TASKS } from './connectors/builtin-tasks';
+import type { Constructor } from './metadata/task-metadata';
+import type { CreateProvidersOptions } from './telemetry/create-providers';
+import type { Logger } from './telemetry/logger';
+import { getLogger } from './telemetry/logger';
+import { spansLost } from './telemetry/export-retry-stats';
+import { registerTelemetry } from './telemetry/register-telemetry';
+import type { TelemetryHandle } from './telemetry/telemetry-handle';
+import type { FlowDefinition } from './runtime/flow-definition';
+import { loadFlowFile } from './runtime/flow-loader';
+import { planFlow } from './runtime/flow-plan';
+import type { FlowRunStats } from './runtime/flow-worker';
+import { FlowWorker } from './runtime/flow-worker';
+import { TaskFailedError } from './runtime/task-failed-error';
+import { registerTaskClasses, taskTypesOf } from './runtime/task-registry';
 
 /** Options of {@link runFlow}. */
 export interface RunFlowOptions {
@@ -35,6 +35,13 @@ export interface RunFlowOptions {
   readonly telemetry?: TelemetryHandle;
   /** Options for the providers built from `worker.telemetry`. */
   readonly providers?: CreateProvidersOptions;
+  /**
+   * Install the flow's tracer and meter providers as the OTel globals while
+   * it runs, so instrumentation libraries export through the same pipeline
+   * and `service.name` (`flowgen run` does; default off). Ignored when
+   * `telemetry` is given.
+   */
+  readonly installGlobals?: boolean;
   /** Aborting starts a graceful shutdown: sources stop, in-flight events finish. */
   readonly signal?: AbortSignal;
   /** Events a channel between two tasks holds before the sender waits (default 64). */
@@ -77,7 +84,11 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
   const def = typeof options.flow === 'string' ? loadFlowFile(options.flow) : options.flow;
   const plan = planFlow(def, container, worker);
   const telemetry =
-    options.telemetry ?? registerTelemetry(container, worker.telemetry, options.providers);
+    options.telemetry ??
+    registerTelemetry(container, worker.telemetry, {
+      ...options.providers,
+      installGlobals: options.installGlobals,
+    });
   try {
     const manager = container.resolve(FlowWorker);
     await manager.start(plan, container, {
