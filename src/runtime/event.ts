@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SpanContext } from '@opentelemetry/api';
 import { INVALID_SPANID, INVALID_TRACEID, ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import { spanForNewEvents } from '../telemetry/context-manager';
-import type { CarriesTraceContext } from '../telemetry/trace-propagation';
-import { CARRIED_CONTEXT, parseTraceparent } from '../telemetry/trace-propagation';
+import type { CarriesTraceContext } from '../telemetry/runtime-telemetry';
+import {
+  CARRIED_CONTEXT,
+  parseTraceparent,
+  spanForNewEvents,
+} from '../telemetry/runtime-telemetry';
 
 /** Metadata of an event: string keys and values, like message headers. */
 export type EventMetadata = Record<string, string>;

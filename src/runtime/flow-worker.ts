@@ -2,7 +2,6 @@ import type { DependencyContainer } from 'tsyringe';
 import { TaskManager } from '../decorators/task-manager.decorator';
 import { getLogger } from '../telemetry/logger';
 import type { Logger } from '../telemetry/logger';
-import { bindTask } from '../telemetry/task-binding';
 import { Channel } from './channel';
 import type { FlowEvent } from './event';
 import type { FlowPlan } from './flow-plan';
@@ -11,6 +10,7 @@ import type { TaskLifecycle } from './task-context';
 import type { TaskStats } from './task-node';
 import { TaskNode } from './task-node';
 import type { TaskFailure } from './task-failed-error';
+import { bindTask } from '../telemetry/runtime-telemetry';
 
 /** Options of a {@link FlowWorker} run. */
 export interface FlowWorkerOptions {

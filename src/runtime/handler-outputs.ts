@@ -1,5 +1,5 @@
-import { activeSpan } from '../telemetry/context-manager';
 import { FlowEvent, hasIds } from './event';
+import { activeSpan } from '../telemetry/runtime-telemetry';
 
 /**
  * Turns what a handler returned into the events sent downstream, while its

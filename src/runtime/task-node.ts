@@ -1,9 +1,6 @@
 import { DecoratorError } from '../decorators/decorator-error';
 import { getHandlerName } from '../metadata/task-metadata';
-import type { HandlerPolicy } from '../telemetry/invoke-handler';
-import { invokeHandler } from '../telemetry/invoke-handler';
 import type { Logger } from '../telemetry/logger';
-import { traceTaskRun } from '../telemetry/task-spans';
 import type { Channel } from './channel';
 import type { FlowEvent } from './event';
 import type { PlannedTask } from './flow-plan';
@@ -11,6 +8,8 @@ import { toOutputEvents } from './handler-outputs';
 import { HandlerTimeoutError } from './handler-timeout-error';
 import type { TaskContext, TaskLifecycle } from './task-context';
 import { WorkerStoppingError } from './worker-stopping-error';
+import type { HandlerPolicy } from '../telemetry/runtime-telemetry';
+import { invokeHandler, traceTaskRun } from '../telemetry/runtime-telemetry';
 
 /**
  * Events a task handles before it lets timers and I/O run. Without it a busy
