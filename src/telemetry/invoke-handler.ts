@@ -122,9 +122,16 @@ export function invokeHandler<R>(
 export function callHandler(instance: object, original: AnyMethod, args: unknown[]): unknown {
   const binding = bindingOf(instance);
   if (!binding.enabled) return original.apply(instance, args);
-  const prepared = prepare(instance, args);
-  if (prepared === undefined) return original.apply(instance, args);
-  return runInSpan(prepared.site, prepared.parent, original, instance, args, markOneAttempt);
+  let site: SpanSite;
+  let parent: Context;
+  try {
+    site = binding.handleSite;
+    parent = handleParent(args);
+  } catch (error) {
+    reportTelemetryFailure(error, 'preparing a span');
+    return original.apply(instance, args);
+  }
+  return runInSpan(site, parent, original, instance, args, markOneAttempt);
 }
 
 function callWithPolicy<R>(
