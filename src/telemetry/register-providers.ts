@@ -3,7 +3,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { decoratedClassList, onDecoratedClass } from '../metadata/task-metadata';
 import { contextManager, ensureContextManager } from './context-manager';
 import { exportStatsOf } from './export-retry-stats';
-import { instrumentClass, instrumentDecoratedClasses } from './instrument-class';
+import { instrumentDecoratedClasses } from './instrument-class';
 import { Instrumentation } from './instrumentation';
 import type { SpanDurationProducer } from './span-duration-producer';
 import { attachInstrumentation } from './task-binding';
@@ -102,10 +102,9 @@ function hookContainer(
       }
     }
   };
-  const stopListening = onDecoratedClass((cls) => {
-    instrumentClass(cls);
-    container.afterResolution(cls, attach, { frequency: 'Always' });
-  });
+  const stopListening = onDecoratedClass((cls) =>
+    container.afterResolution(cls, attach, { frequency: 'Always' }),
+  );
   hookChildren(container, attach, state);
   return () => {
     state.active = false;
