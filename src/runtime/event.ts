@@ -18,8 +18,10 @@ export interface FlowEventInit {
   /** Metadata such as message headers. */
   metadata?: EventMetadata;
   /**
-   * The trace context the event carries. When omitted, the span active where
-   * the event is created (the emitting handler's `task.handle`).
+   * The trace context the event carries. When neither this nor
+   * `traceContext` is given, the span active where the event is created (the
+   * emitting handler's `task.handle`), unless that is a `task.run`: a
+   * source's events start their own traces.
    */
   spanContext?: SpanContext;
   /**
