@@ -1,3 +1,4 @@
+import type { TracerProvider } from '@opentelemetry/api';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { expect } from 'chai';
 import { container as rootContainer } from 'tsyringe';
@@ -10,6 +11,7 @@ import { RetryPolicy } from '../../src/runtime/retry-policy';
 import { invokeHandler } from '../../src/telemetry/invoke-handler';
 import { bindTask } from '../../src/telemetry/task-binding';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
+import { TRACER_PROVIDER } from '../../src/telemetry/tokens';
 
 class Flaky extends Error {}
 
@@ -102,13 +104,22 @@ describe('invokeHandler: the one path that makes task.handle', () => {
     expect(kit.span('task.handle').attributes['flowgen.attempts']).to.equal(1);
   });
 
-  it('runs retries the same way with telemetry off, with no span', async () => {
+  it('runs retries the same way with telemetry off: no span, nothing recorded on a span of another container', async () => {
     const task = rootContainer.createChildContainer().resolve(FlakyTask);
-    const out = await invokeHandler(task, [FlowEvent.create({ failFirst: 1 })], {
-      retry: retry(2),
+    const tracer = kit.container.resolve<TracerProvider>(TRACER_PROVIDER).getTracer('user');
+    const out = await tracer.startActiveSpan('user.outer', async (outer) => {
+      try {
+        return await invokeHandler(task, [FlowEvent.create({ failFirst: 1 })], {
+          retry: retry(2),
+        });
+      } finally {
+        outer.end();
+      }
     });
     expect(out).to.deep.equal([2, 20]);
-    expect(kit.spans()).to.have.length(0);
+    expect(kit.spans().map((s) => s.name)).to.deep.equal(['user.outer']);
+    expect(kit.span('user.outer').events).to.deep.equal([]);
+    expect(kit.span('user.outer').attributes).to.deep.equal({});
   });
 
   it('rejects an instance whose class has no @Handler, saying what to do', () => {

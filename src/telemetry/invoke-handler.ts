@@ -109,62 +109,62 @@ export function invokeHandler<R>(
   args: unknown[],
   policy?: HandlerPolicy<R>,
 ): unknown {
-  const original = handlerOf(instance);
-  return policy === undefined
-    ? callHandler(instance, original, args)
-    : callWithPolicy(instance, original, args, policy);
+  return callHandler(instance, handlerOf(instance), args, policy);
 }
 
 /**
- * The direct call: one attempt, the result passed through. The traced
- * `@Handler` method runs exactly this.
+ * The one code path of a handler call: the span site and the parent rule,
+ * then `runInSpan` (span active on the OTel context, error recorded, ended
+ * once, metrics derived). Without a policy the handler itself runs in the
+ * span (one attempt, result passed through); with one, its attempts do. The
+ * traced `@Handler` method calls this without a policy.
  */
-export function callHandler(instance: object, original: AnyMethod, args: unknown[]): unknown {
+export function callHandler<R>(
+  instance: object,
+  original: AnyMethod,
+  args: unknown[],
+  policy?: HandlerPolicy<R>,
+): unknown {
   const binding = bindingOf(instance);
-  if (!binding.enabled) return original.apply(instance, args);
+  if (!binding.enabled) return callUntraced(instance, original, args, policy);
+  const body = policy === undefined ? original : attemptsOf(original, policy);
   let site: SpanSite;
   let parent: Context;
   try {
     site = binding.handleSite;
     parent = handleParent(args);
   } catch (error) {
+    // A tracer or meter that fails while making the site: run untraced.
     reportTelemetryFailure(error, 'preparing a span');
-    return original.apply(instance, args);
+    return callUntraced(instance, original, args, policy);
   }
-  return runInSpan(site, parent, original, instance, args, markOneAttempt);
-}
-
-function callWithPolicy<R>(
-  instance: object,
-  original: AnyMethod,
-  args: unknown[],
-  policy: HandlerPolicy<R>,
-): Promise<R> {
-  const prepared = bindingOf(instance).enabled ? prepare(instance, args) : undefined;
-  if (prepared === undefined) return runAttempts(instance, original, args, policy, undefined);
   return runInSpan(
-    prepared.site,
-    prepared.parent,
-    () => runAttempts(instance, original, args, policy, activeSpan()),
-    undefined,
-    [],
+    site,
+    parent,
+    body,
+    instance,
+    args,
+    policy === undefined ? markOneAttempt : undefined,
   );
 }
 
-/*
- * A tracer or meter that fails while making the site: the call runs
- * untraced instead (telemetry never breaks the handler).
- */
-function prepare(
+/* Telemetry off: the same call and attempts, with no span and no metric. */
+function callUntraced<R>(
   instance: object,
+  original: AnyMethod,
   args: unknown[],
-): { site: SpanSite; parent: Context } | undefined {
-  try {
-    return { site: bindingOf(instance).handleSite, parent: handleParent(args) };
-  } catch (error) {
-    reportTelemetryFailure(error, 'preparing a span');
-    return undefined;
-  }
+  policy: HandlerPolicy<R> | undefined,
+): unknown {
+  return policy === undefined
+    ? original.apply(instance, args)
+    : runAttempts(instance, original, args, policy, undefined);
+}
+
+/* The handler's attempts under `policy`, as a method to run in its span (then the active one). */
+function attemptsOf<R>(original: AnyMethod, policy: HandlerPolicy<R>): AnyMethod {
+  return function (this: unknown, ...args: unknown[]): Promise<R> {
+    return runAttempts(this as object, original, args, policy, activeSpan());
+  };
 }
 
 const ONE_ATTEMPT: AttemptRunner = {
