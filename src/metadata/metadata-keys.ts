@@ -8,7 +8,5 @@
 export const TASK_OPTIONS_KEY = Symbol.for('flowgen:task');
 /** Names of the `@Handler` methods of a class. */
 export const HANDLERS_KEY = Symbol.for('flowgen:handlers');
-/** `@TaskManager` marker on a class. */
-export const TASK_MANAGER_KEY = Symbol.for('flowgen:task-manager');
 /** On a wrapped function: the original function it wraps. */
 export const WRAPPED_ORIGINAL = Symbol.for('flowgen:wrapped-original');

@@ -1,8 +1,12 @@
-import type { constructor } from 'tsyringe/dist/typings/types';
-import { HANDLERS_KEY, TASK_MANAGER_KEY, TASK_OPTIONS_KEY } from './metadata-keys';
+import { HANDLERS_KEY, TASK_OPTIONS_KEY } from './metadata-keys';
 
-/** A class constructor, as tsyringe and the decorators see it. */
-export type Constructor<T = object> = constructor<T>;
+/**
+ * A class constructor, as tsyringe and the decorators see it. Declared here
+ * (the same shape as tsyringe's own `constructor<T>`) rather than imported
+ * from tsyringe's private `dist/typings` path, which is not part of its API.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any constructor arguments, as tsyringe's own type
+export type Constructor<T = object> = new (...args: any[]) => T;
 
 /** What `@Task` records about a class. */
 export interface TaskOptions {
@@ -55,15 +59,9 @@ export function getHandlerNames(cls: {
   return (Reflect.getMetadata(HANDLERS_KEY, proto) as (string | symbol)[] | undefined) ?? [];
 }
 
-/** Marks a class as a `@TaskManager`. */
+/** Records a `@TaskManager` class, so containers with telemetry hook its resolution. */
 export function setTaskManager(cls: Constructor): void {
-  Reflect.defineMetadata(TASK_MANAGER_KEY, true, cls);
   addDecoratedClass(cls);
-}
-
-/** Whether a class is a `@TaskManager`. */
-export function isTaskManager(cls: object): boolean {
-  return Reflect.getMetadata(TASK_MANAGER_KEY, cls) === true;
 }
 
 /** Every class decorated with `@Task` or `@TaskManager` so far. */
