@@ -5,6 +5,7 @@ import { activeContext } from '../telemetry/context-manager';
 import type { AnyMethod, SpanPlan } from '../telemetry/wrap-method';
 import { wrapMethod } from '../telemetry/wrap-method';
 import { DecoratorError } from './decorator-error';
+import { rejectStandardDecorator } from './standard-decorator-guard';
 
 /*
  * The parent of a handler's span: the trace context carried by the incoming
@@ -43,6 +44,7 @@ const HANDLE_PLAN: SpanPlan = {
  */
 export function Handler(): MethodDecorator {
   return (target, propertyKey, descriptor) => {
+    rejectStandardDecorator('@Handler()', propertyKey);
     const method = (descriptor as PropertyDescriptor | undefined)?.value as unknown;
     if (typeof method !== 'function') {
       throw new DecoratorError(

@@ -16,6 +16,7 @@ import { taskAttributesOf } from '../telemetry/task-binding';
 import type { AnyMethod, SpanPlan } from '../telemetry/wrap-method';
 import { wrapMethod } from '../telemetry/wrap-method';
 import { DecoratorError } from './decorator-error';
+import { rejectStandardDecorator } from './standard-decorator-guard';
 
 /** A task as `register` may receive it: a `@Task` instance, or its three attributes. */
 export interface RegisteredTask {
@@ -61,7 +62,8 @@ const PLANS: ReadonlyArray<readonly [string, SpanPlan]> = [
  * ```
  */
 export function TaskManager(): ClassDecorator {
-  return (target) => {
+  return (target, ...standard: unknown[]) => {
+    rejectStandardDecorator('@TaskManager()', standard[0]);
     const cls = target as unknown as Constructor;
     const proto = cls.prototype as Record<string, unknown>;
     const present = PLANS.filter(([method]) => typeof proto[method] === 'function');
