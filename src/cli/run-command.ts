@@ -2,11 +2,14 @@ import { loadWorkerConfig, loadWorkerConfigFile } from '../config/worker-config'
 import { getLogger } from '../telemetry/logger';
 import { runFlow } from '../runtime/run-flow';
 import { EXIT_INTERRUPTED, EXIT_OK } from './exit-codes';
+import { loadTaskModules } from './load-task-modules';
 
 /** Options of `flowgen run`. */
 export interface RunCommandOptions {
   /** The worker config file (telemetry, retry defaults, deadlines). */
   readonly config?: string;
+  /** Task modules to load besides the config's `modules:` (`--require`). */
+  readonly require?: readonly string[];
 }
 
 /**
@@ -20,6 +23,11 @@ export async function runCommand(flowFile: string, options: RunCommandOptions): 
     options.config === undefined
       ? loadWorkerConfig(undefined)
       : loadWorkerConfigFile(options.config);
+  const taskClasses = await loadTaskModules({
+    configModules: worker.modules,
+    configFile: options.config,
+    required: options.require,
+  });
   const log = getLogger();
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -33,7 +41,12 @@ export async function runCommand(flowFile: string, options: RunCommandOptions): 
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    const result = await runFlow({ flow: flowFile, worker, signal: controller.signal });
+    const result = await runFlow({
+      flow: flowFile,
+      worker,
+      taskClasses,
+      signal: controller.signal,
+    });
     log.info({ flow: result.flow, stats: result.stats }, 'flow finished');
     return EXIT_OK;
   } finally {
