@@ -93,7 +93,7 @@ describe('e2e: a consumer project installs the packed package', function () {
       });
 
       it('runs its kit-based spec (node:test)', async () => {
-        const { code, stdout, stderr } = await project.node(['--test', 'dist/tasks.spec.js'], app);
+        const { code, stdout, stderr } = await project.node(['--test', 'dist/tasks.test.js'], app);
         expect(code, stdout + stderr).to.equal(0);
         expect(stdout).to.match(/# pass 2\b/);
         expect(stdout).to.match(/# fail 0\b/);
