@@ -59,6 +59,17 @@ export function getHandlerNames(cls: {
   return (Reflect.getMetadata(HANDLERS_KEY, proto) as (string | symbol)[] | undefined) ?? [];
 }
 
+/**
+ * The first `@Handler` method of an instance (the one the runtime calls per
+ * event), or undefined when its class has none.
+ */
+export function firstHandlerOf(instance: object): ((...args: never[]) => unknown) | undefined {
+  const name = getHandlerNames(instance.constructor)[0];
+  const method =
+    name === undefined ? undefined : (instance as Record<string | symbol, unknown>)[name];
+  return typeof method === 'function' ? (method as (...args: never[]) => unknown) : undefined;
+}
+
 /** Records a `@TaskManager` class, so containers with telemetry hook its resolution. */
 export function setTaskManager(cls: Constructor): void {
   addDecoratedClass(cls);

@@ -2,7 +2,7 @@ import type { ConfigClass } from '../../config/config-keys';
 import { validateConfig } from '../../config/validate-object';
 import { DecoratorError } from '../../decorators/decorator-error';
 import type { Constructor } from '../../metadata/task-metadata';
-import { getHandlerNames, getTaskOptions } from '../../metadata/task-metadata';
+import { firstHandlerOf, getTaskOptions } from '../../metadata/task-metadata';
 import type { FlowEvent } from '../../runtime/event';
 import { settleHandlerResult, toOutputEvents } from '../../runtime/handler-outputs';
 import type { TaskContext } from '../../runtime/task-context';
@@ -73,17 +73,13 @@ export function kitTask<T extends object, C>(
     logger: host.logger.child({ task: name, task_id: id }),
     signal: host.signal,
     push: async (event: FlowEvent) => {
-      const handlerName = getHandlerNames(cls)[0];
-      const handler =
-        handlerName === undefined
-          ? undefined
-          : (task as Record<string | symbol, unknown>)[handlerName];
-      if (typeof handler !== 'function') {
+      const handler = firstHandlerOf(task);
+      if (handler === undefined) {
         throw new DecoratorError(
           `${cls.name} has no @Handler() method for ctx.push to call; mark the method that processes one event with @Handler().`,
         );
       }
-      const result: unknown = (handler as (e: FlowEvent, c: TaskContext<C>) => unknown).call(
+      const result = (handler as (e: FlowEvent, c: TaskContext<C>) => unknown).call(
         task,
         event,
         ctx,
