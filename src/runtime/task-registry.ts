@@ -11,7 +11,9 @@ export const TASK_CLASSES: InjectionToken<Constructor> = Symbol.for('flowgen.Tas
  * through any child container made from it, can use their types. Built-in
  * and user task classes are looked up the same way. Classes registered on
  * an ancestor stay visible when a child registers its own (`runFlow` does
- * that with the built-ins).
+ * that with the built-ins): a container's first registration copies in
+ * what its ancestors hold at that moment, so register on a parent before
+ * registering on its children.
  *
  * @example
  * ```ts

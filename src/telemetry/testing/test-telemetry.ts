@@ -55,8 +55,8 @@ export type KitRunFlowOptions = Omit<RunFlowOptions, 'container' | 'telemetry'>;
  * afterEach(() => kit.shutdown());
  *
  * it('traces a handler', async () => {
- *   const task = kit.container.resolve(MyConnector);
- *   await task.handle(FlowEvent.create({ n: 1 }));
+ *   const { task, ctx } = kit.task(MyConnector, { name: 'mine', id: 1, config: { size: 2 } });
+ *   await task.handle(FlowEvent.create({ n: 1 }), ctx);
  *   expect(kit.spans('task.handle')).to.have.length(1);
  *   expect(await kit.metricValue('task.handle.count')).to.equal(1);
  * });
