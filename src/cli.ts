@@ -30,7 +30,12 @@ program
   .description('Run a flow until its sources are done or SIGTERM/SIGINT.')
   .argument('<flow>', 'the flow YAML file')
   .option('-c, --config <file>', 'the worker config YAML (telemetry, retry, shutdown_timeout)')
-  .action(async (flow: string, options: { config?: string }) => {
+  .option(
+    '-r, --require <module>',
+    'a module exporting your own @Task classes (repeatable; as modules: in the config)',
+    (value: string, previous: string[] = []) => [...previous, value],
+  )
+  .action(async (flow: string, options: { config?: string; require?: string[] }) => {
     process.exitCode = await runCommand(flow, options);
   });
 

@@ -5,7 +5,8 @@ import { Handler } from '../../src/decorators/handler.decorator';
 import { Task } from '../../src/decorators/task.decorator';
 import { getHandlerName, getHandlerNames, getTaskOptions } from '../../src/metadata/task-metadata';
 import { instrumentClass } from '../../src/telemetry/instrument-class';
-import { bindTask } from '../../src/telemetry/task-binding';
+import { bindTask, taskIdentityOf } from '../../src/telemetry/task-binding';
+import { TaskIdentityError } from '../../src/telemetry/task-identity-error';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
 import { isWrapped, originalOf } from '../../src/telemetry/wrap-method';
 
@@ -154,14 +155,23 @@ describe('decorated classes and methods keep their identity', () => {
     ]);
   });
 
-  it('gives an unbound task default attributes: name = type, id 0', () => {
+  it('gives an unbound task name = type and no task_id (never the id of a real task 0)', () => {
     kit.container.resolve(IdentityTask).handle(0, 0, 0);
     expect(kit.span('task.handle').attributes).to.deep.equal({
       task: 'identity',
-      task_id: 0,
       task_type: 'identity',
       'flowgen.attempts': 1,
     });
+  });
+
+  it('bindTask refuses a name or id that a flow would reject', () => {
+    const task = kit.container.resolve(IdentityTask);
+    expect(() => bindTask(task, { name: 'Bad Name', id: 0 }))
+      .to.throw(TaskIdentityError, 'name "Bad Name" is not a task name')
+      .with.property('code', 'FLOWGEN_TASK_IDENTITY_INVALID');
+    expect(() => bindTask(task, { name: 'ok', id: -1 })).to.throw(TaskIdentityError, 'id -1');
+    expect(() => bindTask(task, { name: 'ok', id: 1.5 })).to.throw(TaskIdentityError, 'id 1.5');
+    expect(taskIdentityOf(task)).to.equal(undefined);
   });
 
   it('traces instances resolved from a child container made after registration', () => {

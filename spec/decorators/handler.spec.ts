@@ -134,7 +134,7 @@ describe('@Handler', () => {
       expect(sampled.spans()).to.have.length(0);
       expect(await sampled.metricValue('task.handle.count')).to.equal(3);
       expect(await sampled.metricValue('task.handle.errors')).to.equal(1);
-      expect(await sampled.metricValue('task.handle.duration')).to.equal(3);
+      expect((await sampled.histogram('task.handle.duration')).count).to.equal(3);
     } finally {
       await sampled.shutdown();
     }

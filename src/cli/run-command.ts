@@ -2,11 +2,14 @@ import { loadWorkerConfig, loadWorkerConfigFile } from '../config/worker-config'
 import { getLogger } from '../telemetry/logger';
 import { runFlow } from '../run-flow';
 import { EXIT_INTERRUPTED, EXIT_OK } from './exit-codes';
+import { loadTaskModules } from './load-task-modules';
 
 /** Options of `flowgen run`. */
 export interface RunCommandOptions {
   /** The worker config file (telemetry, retry defaults, deadlines). */
   readonly config?: string;
+  /** Task modules to load besides the config's `modules:` (`--require`). */
+  readonly require?: readonly string[];
 }
 
 /**
@@ -20,6 +23,11 @@ export async function runCommand(flowFile: string, options: RunCommandOptions): 
     options.config === undefined
       ? loadWorkerConfig(undefined)
       : loadWorkerConfigFile(options.config);
+  const taskClasses = await loadTaskModules({
+    configModules: worker.modules,
+    configFile: options.config,
+    required: options.require,
+  });
   const log = getLogger();
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -39,6 +47,7 @@ export async function runCommand(flowFile: string, options: RunCommandOptions): 
       flow: flowFile,
       worker,
       signal: controller.signal,
+      taskClasses,
       installGlobals: true,
     });
     log.info({ flow: result.flow, stats: result.stats }, 'flow finished');

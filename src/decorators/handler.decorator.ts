@@ -1,6 +1,7 @@
 import { getHandlerName, setHandlerName } from '../metadata/task-metadata';
 import { DecoratorError } from './decorator-error';
 import { describeMember } from './describe-member';
+import { rejectStandardDecorator } from './standard-decorator-guard';
 
 /**
  * Marks the one method of a `@Task` class that processes one event. The
@@ -31,6 +32,7 @@ import { describeMember } from './describe-member';
  */
 export function Handler(): MethodDecorator {
   return (target, propertyKey, descriptor) => {
+    rejectStandardDecorator('@Handler()', propertyKey);
     const method = (descriptor as PropertyDescriptor | undefined)?.value as unknown;
     if (typeof method !== 'function') {
       throw new DecoratorError(

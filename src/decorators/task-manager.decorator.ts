@@ -2,6 +2,7 @@ import { injectable } from 'tsyringe';
 import type { Constructor, TaskManagerMethods } from '../metadata/task-metadata';
 import { setTaskManager } from '../metadata/task-metadata';
 import { DecoratorError } from './decorator-error';
+import { rejectStandardDecorator } from './standard-decorator-guard';
 
 /** A task as `register` may receive it: a `@Task` instance, or its three attributes. */
 export interface RegisteredTask {
@@ -36,7 +37,8 @@ const SPAN_KEYS: readonly (keyof TaskManagerMethods)[] = ['start', 'register', '
  * ```
  */
 export function TaskManager(methods: TaskManagerMethods): ClassDecorator {
-  return (target) => {
+  return (target, ...standard: unknown[]) => {
+    rejectStandardDecorator('@TaskManager()', standard[0]);
     const cls = target as unknown as Constructor;
     const proto = cls.prototype as Record<string, unknown>;
     const given = SPAN_KEYS.filter((key) => methods?.[key] !== undefined);

@@ -2,6 +2,7 @@ import { injectable } from 'tsyringe';
 import type { Constructor, TaskOptions } from '../metadata/task-metadata';
 import { setTaskOptions } from '../metadata/task-metadata';
 import { DecoratorError } from './decorator-error';
+import { rejectStandardDecorator } from './standard-decorator-guard';
 
 const TYPE_PATTERN = /^[a-z][a-z0-9_]*$/;
 
@@ -24,7 +25,8 @@ export function Task(options: TaskOptions): ClassDecorator {
       `@Task({ type }) needs a type in snake_case (letters, digits, _), such as 'http_request'; got ${JSON.stringify(options?.type)}.`,
     );
   }
-  return (target) => {
+  return (target, ...standard: unknown[]) => {
+    rejectStandardDecorator('@Task()', standard[0]);
     const cls = target as unknown as Constructor;
     injectable()(cls);
     setTaskOptions(cls, options);

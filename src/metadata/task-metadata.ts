@@ -1,8 +1,12 @@
-import type { constructor } from 'tsyringe/dist/typings/types';
 import { HANDLERS_KEY, TASK_MANAGER_KEY, TASK_OPTIONS_KEY } from './metadata-keys';
 
-/** A class constructor, as tsyringe and the decorators see it. */
-export type Constructor<T = object> = constructor<T>;
+/**
+ * A class constructor, as tsyringe and the decorators see it. Declared here
+ * (the same shape as tsyringe's own `constructor<T>`) rather than imported
+ * from tsyringe's private `dist/typings` path, which is not part of its API.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any constructor arguments, as tsyringe's own type
+export type Constructor<T = object> = new (...args: any[]) => T;
 
 /** What `@Task` records about a class. */
 export interface TaskOptions {
@@ -52,6 +56,17 @@ export function getHandlerName(cls: { readonly prototype: unknown }): string | s
   return Reflect.getMetadata(HANDLERS_KEY, proto) as string | symbol | undefined;
 }
 
+/**
+ * The `@Handler` method of an instance (the one the runtime calls per event),
+ * or undefined when its class has none.
+ */
+export function firstHandlerOf(instance: object): ((...args: never[]) => unknown) | undefined {
+  const name = getHandlerName(instance.constructor);
+  const method =
+    name === undefined ? undefined : (instance as Record<string | symbol, unknown>)[name];
+  return typeof method === 'function' ? (method as (...args: never[]) => unknown) : undefined;
+}
+
 /** The `@Handler` method names of a class: none or one (see {@link getHandlerName}). */
 export function getHandlerNames(cls: {
   readonly prototype: unknown;
@@ -77,11 +92,6 @@ export interface TaskManagerMethods {
 export function setTaskManager(cls: Constructor, methods: TaskManagerMethods): void {
   Reflect.defineMetadata(TASK_MANAGER_KEY, Object.freeze({ ...methods }), cls);
   addDecoratedClass(cls);
-}
-
-/** Whether a class is a `@TaskManager`. */
-export function isTaskManager(cls: object): boolean {
-  return Reflect.getMetadata(TASK_MANAGER_KEY, cls) !== undefined;
 }
 
 /** The span methods of a `@TaskManager` class, or `undefined` for another class. */

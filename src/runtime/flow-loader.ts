@@ -6,12 +6,12 @@ import type { ConfigIssue, ConfigIssueKind } from '../config/config-error';
 import { formatConfigPath } from '../config/config-path';
 import { suggestKey } from '../config/did-you-mean';
 import type { FlowDefinition, TaskDefinition } from './flow-definition';
+import { TASK_NAME_PATTERN } from './task-name';
 
 /** Keys allowed directly under `flow`. */
 const FLOW_KEYS = ['name', 'tasks'] as const;
 /** Keys of a task body that the loader consumes; the rest is the task's config. */
 const RESERVED_TASK_KEYS = new Set(['name', 'depends_on', 'retry']);
-const TASK_NAME = /^[A-Za-z0-9_.-]+$/;
 const TASK_EXAMPLE = '`- log: { name: out, level: info }`';
 
 type Segment = string | number;
@@ -200,7 +200,7 @@ class FlowChecker {
       this.report([...path, 'name'], undefined, message, 'missing');
     } else if (typeof name !== 'string' || name === '') {
       this.report([...path, 'name'], name, 'must be a non-empty string made of [A-Za-z0-9_.-]');
-    } else if (!TASK_NAME.test(name)) {
+    } else if (!TASK_NAME_PATTERN.test(name)) {
       this.report(
         [...path, 'name'],
         name,
