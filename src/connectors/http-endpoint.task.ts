@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { trace } from '@opentelemetry/api';
 import type { SpanContext } from '@opentelemetry/api';
 import { Handler } from '../decorators/handler.decorator';
 import { Task } from '../decorators/task.decorator';
@@ -8,6 +7,7 @@ import type { EventMetadata, FlowEvent } from '../runtime/event';
 import { parseTraceHeaders } from '../runtime/event';
 import type { TaskContext, TaskLifecycle } from '../runtime/task-context';
 import { WorkerStoppingError } from '../runtime/worker-stopping-error';
+import { activeSpan } from '../telemetry/context-manager';
 import { setSpanAttributes } from '../telemetry/task-spans';
 import { HttpEndpointConfig } from './http-endpoint-config';
 import { HttpListenError } from './http-errors';
@@ -203,7 +203,7 @@ export class HttpEndpointTask implements TaskLifecycle<HttpEndpointConfig>, Repo
       'client.address': m[HTTP_ENDPOINT_METADATA.client],
     });
     const link = this.links.get(event);
-    if (link !== undefined) trace.getActiveSpan()?.addLink({ context: link });
+    if (link !== undefined) addLinkToActiveSpan(link);
     // A new event stamped with this handler's span, so downstream spans are its children.
     return event.withData(event.data);
   }
@@ -368,6 +368,15 @@ export class HttpEndpointTask implements TaskLifecycle<HttpEndpointConfig>, Repo
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     }
     socket.destroySoon();
+  }
+}
+
+/** Links the active span (this handler's) to `context`; telemetry never throws into the request. */
+function addLinkToActiveSpan(context: SpanContext): void {
+  try {
+    activeSpan()?.addLink({ context });
+  } catch {
+    // An SDK without addLink: the link is lost, the request is not.
   }
 }
 
