@@ -453,6 +453,19 @@ describe('connectors: http_endpoint', () => {
       for (const socket of open) socket.destroy();
     });
 
+    it('answers a malformed request 400 and oversized headers 431, closing the connection', async () => {
+      const e = await endpoint();
+      const garbage = await rawRequest(e.task.port, 'NOT HTTP AT ALL\r\n\r\n');
+      expect(garbage).to.deep.equal({ status: 400, closed: true });
+      const huge = await rawRequest(
+        e.task.port,
+        `POST /orders HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      );
+      expect(huge).to.deep.equal({ status: 431, closed: true });
+      expect(e.pushed).to.have.length(0);
+      expect(e.task.listening).to.equal(true);
+    });
+
     it('rejects max_buffered_bytes below max_body_bytes, and body_timeout below header_timeout', () => {
       expect(
         configErrorFor(HttpEndpointTask, { max_body_bytes: 2000, max_buffered_bytes: 1000 })
