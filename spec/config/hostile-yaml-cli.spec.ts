@@ -5,21 +5,14 @@
  */
 import { expect } from 'chai';
 import { ProcessPool, TempDir, assertBuilt } from '../e2e/support/spawn-worker';
+import { ALIAS_BOMB } from '../reliability/fixtures/bad-input-cases';
 
 const FLOW_HEAD = 'flow:\n  name: hostile\n  tasks:\n    - generate: { name: g, count: 1 }\n';
 
 const CASES: { title: string; yaml: string; message: RegExp }[] = [
   {
     title: 'an alias bomb',
-    yaml:
-      FLOW_HEAD +
-      [
-        'a: &a [x, x, x, x, x, x, x, x, x, x]',
-        ...'bcdefghi'
-          .split('')
-          .map((n, i) => `${n}: &${n} [${Array(10).fill(`*${'abcdefghi'[i]}`).join(', ')}]`),
-        '',
-      ].join('\n'),
+    yaml: FLOW_HEAD + ALIAS_BOMB,
     message: /YAML aliases expand too much \(more than 100 alias uses/,
   },
   {

@@ -8,6 +8,7 @@ import { MAX_CONFIG_FILE_BYTES, MAX_YAML_DEPTH } from '../../src/config/yaml-lim
 import { findDeepNesting } from '../../src/config/yaml-nesting';
 import { loadWorkerConfigFile } from '../../src/config/worker-config';
 import { loadFlowFile, parseFlow } from '../../src/runtime/flow-loader';
+import { ALIAS_BOMB } from '../reliability/fixtures/bad-input-cases';
 
 /** What `fn` threw, as a ConfigError (fails when it returned or threw something else). */
 function configErrorOf(fn: () => unknown): ConfigError {
@@ -19,15 +20,6 @@ function configErrorOf(fn: () => unknown): ConfigError {
   }
   return expect.fail('accepted');
 }
-
-/** Nine levels of ten aliases: 10^9 strings once expanded. */
-const ALIAS_BOMB = [
-  'a: &a [x, x, x, x, x, x, x, x, x, x]',
-  ...'bcdefghi'
-    .split('')
-    .map((n, i) => `${n}: &${n} [${Array(10).fill(`*${'abcdefghi'[i]}`).join(', ')}]`),
-  '',
-].join('\n');
 
 const FLOW_HEAD = 'flow:\n  name: x\n  tasks:\n    - generate: { name: g, count: 1 }\n';
 

@@ -340,40 +340,25 @@ describe('connectors: http_endpoint', () => {
 
   describe('bounds: in-flight requests, buffered bytes, timeouts, connections', () => {
     it('answers 503 with Retry-After past max_in_flight, before reading the body', async () => {
-      let release: () => void = () => undefined;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      const e = await endpoint(
-        { max_in_flight: 2, retry_after: '2500ms' },
-        {
-          push: async (event, next) => {
-            await gate;
-            return next(event);
-          },
-        },
-      );
+      const gate = gatedPush();
+      const e = await endpoint({ max_in_flight: 2, retry_after: '2500ms' }, { push: gate.push });
       const parked = [httpCall(url(), { body: 'a' }), httpCall(url(), { body: 'b' })];
       await until(() => e.task.stats.inFlight === 2);
       const refused = await httpCall(url(), { body: 'c' });
       expect(refused.status).to.equal(503);
       expect(refused.headers['retry-after']).to.equal('3');
       expect(e.task.stats).to.include({ inFlight: 2, refused: 1, peakInFlight: 2 });
-      release();
+      gate.release();
       expect((await Promise.all(parked)).map((r) => r.status)).to.deep.equal([200, 200]);
       expect(e.pushed.map((p) => p.data)).to.deep.equal(['a', 'b']);
       expect(e.task.stats).to.include({ inFlight: 0, bufferedBytes: 0 });
     });
 
     it('reserves declared lengths: 503 once max_buffered_bytes would be passed', async () => {
-      let release: () => void = () => undefined;
-      const gate = new Promise<void>((resolve) => (release = resolve));
+      const gate = gatedPush();
       const e = await endpoint(
         { max_body_bytes: 1000, max_buffered_bytes: 1500 },
-        {
-          push: async (event, next) => {
-            await gate;
-            return next(event);
-          },
-        },
+        { push: gate.push },
       );
       const first = httpCall(url(), { body: 'x'.repeat(1000) });
       await until(() => e.task.stats.bufferedBytes === 1000);
@@ -381,7 +366,7 @@ describe('connectors: http_endpoint', () => {
       // A smaller body still fits beside the parked one.
       const small = httpCall(url(), { body: 'z'.repeat(500) });
       await until(() => e.task.stats.bufferedBytes === 1500);
-      release();
+      gate.release();
       expect((await first).status).to.equal(200);
       expect((await small).status).to.equal(200);
       expect(e.task.stats).to.include({ peakBufferedBytes: 1500, bufferedBytes: 0, refused: 1 });
@@ -533,6 +518,19 @@ describe('connectors: http_endpoint', () => {
     });
   });
 });
+
+/** A push that holds every event until `release()`: a downstream that does not answer yet. */
+function gatedPush(): { push: NonNullable<HarnessOptions['push']>; release: () => void } {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  return {
+    push: async (event, next) => {
+      await gate;
+      return next(event);
+    },
+    release: () => release(),
+  };
+}
 
 /** Polls `check` every 10 ms until it holds (fails after 5 s). */
 async function until(check: () => boolean): Promise<void> {

@@ -269,49 +269,28 @@ function refine(
  * not allowed keys either (class-transformer would skip them silently).
  */
 function knownKeysOnly(
-  cls: ConfigClass<object>,
+  cls: ConfigClass<object> | undefined,
   value: Record<string, unknown>,
   parent: readonly string[],
   report: Report,
 ): Record<string, unknown> {
-  const allowedList = allowedConfigKeys(cls);
-  const allowed = new Set(allowedList);
+  // No class: a free-form mapping (e.g. headers), where only prototype keys are refused.
+  const allowedList = cls === undefined ? undefined : allowedConfigKeys(cls);
+  const allowed = allowedList === undefined ? undefined : new Set(allowedList);
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     const item = value[key];
     const segments = [...parent, key];
     if (FORBIDDEN_KEYS.has(key)) {
       report(segments, item, 'this key is not allowed in a config', 'unknown-key');
-    } else if (!allowed.has(key)) {
+    } else if (allowed !== undefined && allowedList !== undefined && !allowed.has(key)) {
       report(segments, item, unknownKeyText(key, allowedList), 'unknown-key');
+    } else if (isPlainMapping(item)) {
+      const block = cls === undefined ? undefined : configBlockType(cls, key);
+      copy[key] = knownKeysOnly(block, item, segments, report);
     } else {
-      const block = configBlockType(cls, key);
-      copy[key] =
-        block !== undefined && isPlainMapping(item)
-          ? knownKeysOnly(block, item, segments, report)
-          : isPlainMapping(item)
-            ? withoutForbiddenKeys(item, segments, report)
-            : item;
+      copy[key] = item;
     }
-  }
-  return copy;
-}
-
-/** A deep copy of a free-form mapping without (and reporting) keys that would reach prototypes. */
-function withoutForbiddenKeys(
-  value: Record<string, unknown>,
-  parent: readonly string[],
-  report: Report,
-): Record<string, unknown> {
-  const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const item = value[key];
-    const segments = [...parent, key];
-    if (FORBIDDEN_KEYS.has(key)) {
-      report(segments, item, 'this key is not allowed in a config', 'unknown-key');
-      continue;
-    }
-    copy[key] = isPlainMapping(item) ? withoutForbiddenKeys(item, segments, report) : item;
   }
   return copy;
 }
