@@ -122,6 +122,8 @@ export { HttpRequestTask } from './connectors/http-request.task';
 export { HttpRequestConfig } from './connectors/http-request-config';
 export { HttpEndpointTask } from './connectors/http-endpoint.task';
 export { HttpEndpointConfig } from './connectors/http-endpoint-config';
+export type { HttpEndpointStats } from './connectors/http-endpoint.task';
+export type { IncomingTraceStats, TraceContextMode } from './connectors/incoming-trace-policy';
 export { HttpStatusError, HttpTimeoutError, HttpListenError } from './connectors/http-errors';
 
 // Local OTLP/gRPC receiver

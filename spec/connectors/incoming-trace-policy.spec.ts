@@ -5,6 +5,7 @@ import {
   decideIncomingTrace,
   emptyIncomingTraceStats,
   hasIncomingTraceStats,
+  sumIncomingTraceStats,
 } from '../../src/connectors/incoming-trace-policy';
 
 const context = (flags: number): SpanContext => ({
@@ -57,6 +58,23 @@ describe('connectors/incoming-trace-policy', () => {
       decideIncomingTrace(undefined, { mode: 'continue', honorSampledFlag: false }, stats),
     ).to.deep.equal({});
     expect(stats).to.include({ withContext: 2, linked: 1, ignored: 1, unsampledSuppressed: 0 });
+  });
+
+  it('sumIncomingTraceStats adds up the tasks that report, skipping the others', () => {
+    const a = {
+      incomingTraceStats: { ...emptyIncomingTraceStats(), withContext: 3, unsampledSuppressed: 2 },
+    };
+    const b = {
+      incomingTraceStats: { ...emptyIncomingTraceStats(), withContext: 1, unsampledTraced: 1 },
+    };
+    expect(sumIncomingTraceStats([a, {}, b, null])).to.deep.equal({
+      withContext: 4,
+      continued: 0,
+      linked: 0,
+      ignored: 0,
+      unsampledSuppressed: 2,
+      unsampledTraced: 1,
+    });
   });
 
   it('hasIncomingTraceStats recognises a reporting task', () => {

@@ -88,6 +88,26 @@ export function hasIncomingTraceStats(task: unknown): task is ReportsIncomingTra
 }
 
 /**
+ * The {@link IncomingTraceStats} of every task in `tasks` that reports them,
+ * summed (zeros when none does): what the end-of-run report shows.
+ *
+ * @example
+ * ```ts
+ * const trace = sumIncomingTraceStats(taskInstances);
+ * if (trace.unsampledSuppressed > 0) log.warn({ spans_suppressed_by_client: trace.unsampledSuppressed }, '...');
+ * ```
+ */
+export function sumIncomingTraceStats(tasks: Iterable<unknown>): IncomingTraceStats {
+  const sum = emptyIncomingTraceStats();
+  for (const task of tasks) {
+    if (!hasIncomingTraceStats(task)) continue;
+    const stats = task.incomingTraceStats;
+    for (const key of Object.keys(sum) as (keyof IncomingTraceStats)[]) sum[key] += stats[key];
+  }
+  return sum;
+}
+
+/**
  * Applies `policy` to the context extracted from a request (undefined when it
  * had none or an invalid one) and counts the outcome in `stats`.
  *
