@@ -19,3 +19,5 @@ export { HttpRequestConfig } from './http-request-config';
 export { HttpEndpointTask } from './http-endpoint.task';
 export { HttpEndpointConfig } from './http-endpoint-config';
 export { HttpStatusError, HttpTimeoutError, HttpListenError } from './http-errors';
+export type { HttpEndpointStats } from './http-endpoint.task';
+export type { IncomingTraceStats, TraceContextMode } from './incoming-trace-policy';

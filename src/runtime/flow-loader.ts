@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document, Node as YamlNode } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq } from 'yaml';
+import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { ConfigError } from '../config/config-error';
 import type { ConfigIssue, ConfigIssueKind } from '../config/config-error';
 import { formatConfigPath } from '../config/config-path';
 import { suggestKey } from '../config/did-you-mean';
+import {
+  assertConfigFileSize,
+  parseYamlDocument,
+  yamlToValue,
+} from '../config/parse-yaml-document';
 import type { FlowDefinition, TaskDefinition } from './flow-definition';
 import { TASK_NAME_PATTERN } from './task-name';
 
@@ -31,6 +36,7 @@ interface Entry {
  * @throws ConfigError when the file cannot be read or the flow is invalid.
  */
 export function loadFlowFile(path: string): FlowDefinition {
+  assertConfigFileSize(path);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -69,8 +75,8 @@ export function loadFlowFile(path: string): FlowDefinition {
  * @throws ConfigError listing every issue found.
  */
 export function parseFlow(text: string, file?: string): FlowDefinition {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
+  // Size, nesting and alias limits: hostile text is a ConfigError, never a stack overflow.
+  const { doc, lineCounter } = parseYamlDocument(text, file);
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e): ConfigIssue => {
@@ -102,7 +108,7 @@ class FlowChecker {
   ) {}
 
   check(): FlowDefinition {
-    const root: unknown = this.doc.toJS();
+    const root: unknown = yamlToValue(this.doc, this.file);
     const flow = isRecord(root) ? root['flow'] : undefined;
     if (!isRecord(flow)) {
       if (!isRecord(root) || !('flow' in root)) {
