@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { CollectorError } from './collector-error';
 import { ENCODING_METADATA_KEY, compressionInterceptor } from './compression-interceptor';
 import { formatAttributeValue } from './format-attribute';
-import { decodeMetricsRequest, decodeTraceRequest } from './otlp-decode';
+import { decodeMetricsRequest } from './otlp-decode';
 import { loadOtlpServices } from './otlp-proto';
 import type { RawAndDecoded } from './otlp-proto';
 import type {
@@ -11,8 +11,12 @@ import type {
   OtlpReceiverOptions,
   ReceivedMetricPoint,
   ReceivedSpan,
+  ReceiverCounts,
   ReceiverFaults,
+  ReceiverLimits,
+  ReceiverStats,
 } from './received-types';
+import { decodeTraceRequestBytes } from './wire-trace-decode';
 
 /** How long `stop()` lets in-flight calls finish before it cuts connections. */
 const GRACEFUL_STOP_MS = 500;
@@ -20,8 +24,14 @@ const GRACEFUL_STOP_MS = 500;
 /** Default timeout of the `waitFor…` helpers. */
 const DEFAULT_WAIT_MS = 5000;
 
-/** OTLP batches can exceed grpc-js's 4 MiB default; a local receiver should not reject them. */
-const MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
+/** Default largest request (see `OtlpReceiverOptions.maxRequestBytes`). */
+export const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
+/** Default bytes of requests kept for `rawRequests()` and friends. */
+export const DEFAULT_MAX_RETAINED_BYTES = 64 * 1024 * 1024;
+
+/** Default count of spans, points, calls and raw requests kept. */
+export const DEFAULT_MAX_RETAINED = 100_000;
 
 /** Most lines a timeout message lists before it summarises the rest. */
 const MAX_LISTED = 40;
@@ -35,6 +45,34 @@ interface Waiter {
 interface PendingCall {
   readonly timer: NodeJS.Timeout;
   readonly finish: () => void;
+}
+
+/** What one export call added to the retained lists, so it can be forgotten as a whole. */
+interface Retained {
+  readonly bytes: number;
+  spans: number;
+  points: number;
+  evicted: boolean;
+}
+
+function zeroCounts(): ReceiverCounts {
+  return { requests: 0, bytes: 0, spans: 0, points: 0 };
+}
+
+/** A positive integer option, or the default; a bad value is a programming error named in full. */
+function limit(
+  name: keyof OtlpReceiverOptions,
+  value: number | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isInteger(value) && value > 0) && value !== Number.POSITIVE_INFINITY) {
+    throw new RangeError(
+      `OtlpReceiver option ${name} must be a positive integer (or Infinity), got ${String(value)}; ` +
+        `leave it out for the default ${fallback}.`,
+    );
+  }
+  return value;
 }
 
 type UnaryCall = grpc.ServerUnaryCall<RawAndDecoded, object>;
@@ -52,10 +90,9 @@ function metadataRecord(metadata: grpc.Metadata): Record<string, string> {
   return out;
 }
 
-/** Keeps the newest `max` entries: one splice per export call, not per item. */
-function pushBounded<T>(list: T[], items: readonly T[], max: number): void {
-  list.push(...items);
-  if (list.length > max) list.splice(0, list.length - max);
+/** Appends without spreading: `push(...items)` overflows the stack for very large batches. */
+function pushAll<T>(list: T[], items: readonly T[]): void {
+  for (const item of items) list.push(item);
 }
 
 function describeSpans(spans: readonly ReceivedSpan[]): string {
@@ -119,14 +156,24 @@ export class OtlpReceiver {
   public readonly endpoint: string;
 
   private readonly server: grpc.Server;
+  /** The bounds this receiver runs with. */
+  public readonly limits: ReceiverLimits;
+
   private readonly options: OtlpReceiverOptions;
-  private readonly maxRetained: number;
   private faults: ReceiverFaults;
   private failuresLeft: number;
   private receivedSpans: ReceivedSpan[] = [];
   private receivedPoints: ReceivedMetricPoint[] = [];
   private calls: ExportCall[] = [];
   private raw: Buffer[] = [];
+  private retainedEntries: Retained[] = [];
+  private retainedBytes = 0;
+  private readonly counts = {
+    received: zeroCounts(),
+    refusedTooLarge: 0,
+    refusedMalformed: 0,
+    evicted: zeroCounts(),
+  };
   private waiters = new Set<Waiter>();
   private pending = new Set<PendingCall>();
   private stopped = false;
@@ -136,12 +183,13 @@ export class OtlpReceiver {
     port: number,
     endpoint: string,
     options: OtlpReceiverOptions,
+    limits: ReceiverLimits,
   ) {
     this.server = server;
     this.port = port;
     this.endpoint = endpoint;
     this.options = options;
-    this.maxRetained = options.maxRetained ?? Number.POSITIVE_INFINITY;
+    this.limits = limits;
     this.faults = { ...options.faults };
     this.failuresLeft = options.faults?.failFirst ?? 0;
   }
@@ -150,14 +198,29 @@ export class OtlpReceiver {
    * Starts a receiver and resolves once it accepts connections.
    *
    * @throws {@link CollectorError} `FLOWGEN_COLLECTOR_LISTEN` when the port cannot be bound.
+   * @throws RangeError when a limit option is not a positive integer.
    */
   static async start(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
     const host = options.host ?? '127.0.0.1';
     const requestedPort = options.port ?? 0;
+    const limits: ReceiverLimits = {
+      maxRetained: limit('maxRetained', options.maxRetained, DEFAULT_MAX_RETAINED),
+      maxRetainedBytes: limit(
+        'maxRetainedBytes',
+        options.maxRetainedBytes,
+        DEFAULT_MAX_RETAINED_BYTES,
+      ),
+      maxRequestBytes: limit('maxRequestBytes', options.maxRequestBytes, DEFAULT_MAX_REQUEST_BYTES),
+    };
     const services = loadOtlpServices();
+    // The handlers need the instance, which needs the bound port: bind to a holder first.
+    const holder: { receiver?: OtlpReceiver } = {};
     const server = new grpc.Server({
-      interceptors: [compressionInterceptor],
-      'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
+      interceptors: [compressionInterceptor((code) => holder.receiver?.countRefusal(code))],
+      // grpc-js checks this on the frame and while inflating, chunk by chunk (-1 = no limit).
+      'grpc.max_receive_message_length': Number.isFinite(limits.maxRequestBytes)
+        ? limits.maxRequestBytes
+        : -1,
     });
     const credentials = options.tls
       ? grpc.ServerCredentials.createSsl(
@@ -172,8 +235,6 @@ export class OtlpReceiver {
         )
       : grpc.ServerCredentials.createInsecure();
 
-    // The handlers need the instance, which needs the bound port: bind to a holder first.
-    const holder: { receiver?: OtlpReceiver } = {};
     const handler =
       (service: ExportService): grpc.handleUnaryCall<RawAndDecoded, object> =>
       (call, callback) => {
@@ -201,7 +262,13 @@ export class OtlpReceiver {
       });
     });
     const scheme = options.tls ? 'https' : 'http';
-    const receiver = new OtlpReceiver(server, port, `${scheme}://${hostPort(host, port)}`, options);
+    const receiver = new OtlpReceiver(
+      server,
+      port,
+      `${scheme}://${hostPort(host, port)}`,
+      options,
+      limits,
+    );
     holder.receiver = receiver;
     return receiver;
   }
@@ -234,12 +301,35 @@ export class OtlpReceiver {
     this.failuresLeft = faults.failFirst ?? 0;
   }
 
-  /** Forgets everything received so far (spans, points, calls, raw requests); faults are kept. */
+  /**
+   * What the receiver took in, refused, holds and forgot. `retained.bytes` is
+   * what the byte bound applies to; `evicted` counts what `maxRetained` /
+   * `maxRetainedBytes` made it forget (listeners saw all of it).
+   */
+  stats(): ReceiverStats {
+    return {
+      received: { ...this.counts.received },
+      refusedTooLarge: this.counts.refusedTooLarge,
+      refusedMalformed: this.counts.refusedMalformed,
+      retained: {
+        requests: this.retainedEntries.length,
+        bytes: this.retainedBytes,
+        spans: this.receivedSpans.length,
+        points: this.receivedPoints.length,
+      },
+      evicted: { ...this.counts.evicted },
+    };
+  }
+
+  /** Forgets everything received so far (spans, points, calls, raw requests); faults and stats are kept. */
   reset(): void {
     this.receivedSpans = [];
     this.receivedPoints = [];
     this.calls = [];
     this.raw = [];
+    for (const entry of this.retainedEntries) entry.evicted = true;
+    this.retainedEntries = [];
+    this.retainedBytes = 0;
   }
 
   /**
@@ -381,20 +471,25 @@ export class OtlpReceiver {
     const { raw, decoded, compressed } = call.request;
     const metadata = metadataRecord(call.metadata);
     metadata[ENCODING_METADATA_KEY] ??= 'identity';
-    pushBounded(this.raw, [raw], this.maxRetained);
 
     let spans: ReceivedSpan[] = [];
     let points: ReceivedMetricPoint[] = [];
     try {
-      if (service === 'traces') spans = decodeTraceRequest(decoded);
+      if (service === 'traces') spans = decodeTraceRequestBytes(raw);
       else points = decodeMetricsRequest(decoded);
     } catch (error) {
+      this.counts.refusedMalformed++;
       callback({
         code: grpc.status.INVALID_ARGUMENT,
-        details: `flowgen OTLP receiver could not decode the request: ${String(error)}`,
+        details: `flowgen OTLP receiver could not decode the ${service} request: ${String(error)}`,
       });
       return;
     }
+    const received = this.counts.received;
+    received.requests++;
+    received.bytes += raw.length;
+    received.spans += spans.length;
+    received.points += points.length;
 
     // Decide the fault on arrival, so failFirst counts calls in the order they came in.
     const failCode =
@@ -410,7 +505,12 @@ export class OtlpReceiver {
       at: Date.now(),
       ...(failCode !== undefined ? { failed: true, failCode } : {}),
     };
-    pushBounded(this.calls, [record], this.maxRetained);
+    const entry: Retained = { bytes: raw.length, spans: 0, points: 0, evicted: false };
+    this.retainedEntries.push(entry);
+    this.retainedBytes += raw.length;
+    this.raw.push(raw);
+    this.calls.push(record);
+    this.evictOverBounds();
 
     const finish = (): void => {
       if (failCode !== undefined) {
@@ -420,7 +520,7 @@ export class OtlpReceiver {
         });
         return;
       }
-      this.accept(service, spans, points, record);
+      this.accept(service, spans, points, record, entry);
       callback(null, {});
     };
 
@@ -439,14 +539,68 @@ export class OtlpReceiver {
     this.pending.add(pending);
   }
 
+  /** Counts a request grpc-js refused before the handler (see the compression interceptor). */
+  private countRefusal(code: grpc.status): void {
+    if (code === grpc.status.RESOURCE_EXHAUSTED) this.counts.refusedTooLarge++;
+    else if (code !== grpc.status.CANCELLED) this.counts.refusedMalformed++;
+  }
+
+  /** Forgets the oldest whole requests until every retention bound holds again. */
+  private evictOverBounds(): void {
+    const { maxRetained, maxRetainedBytes } = this.limits;
+    let requests = 0;
+    let spans = 0;
+    let points = 0;
+    let bytes = 0;
+    let n = 0;
+    const entries = this.retainedEntries;
+    while (
+      n < entries.length &&
+      (this.retainedBytes - bytes > maxRetainedBytes ||
+        entries.length - n > maxRetained ||
+        this.receivedSpans.length - spans > maxRetained ||
+        this.receivedPoints.length - points > maxRetained)
+    ) {
+      const entry = entries[n++]!;
+      entry.evicted = true;
+      requests++;
+      bytes += entry.bytes;
+      spans += entry.spans;
+      points += entry.points;
+    }
+    if (n === 0) return;
+    // One splice per list per call, not per item.
+    entries.splice(0, n);
+    this.raw.splice(0, n);
+    this.calls.splice(0, n);
+    this.receivedSpans.splice(0, spans);
+    this.receivedPoints.splice(0, points);
+    this.retainedBytes -= bytes;
+    const evicted = this.counts.evicted;
+    evicted.requests += requests;
+    evicted.bytes += bytes;
+    evicted.spans += spans;
+    evicted.points += points;
+  }
+
   private accept(
     service: ExportService,
     spans: ReceivedSpan[],
     points: ReceivedMetricPoint[],
     record: ExportCall,
+    entry: Retained,
   ): void {
-    if (service === 'traces') pushBounded(this.receivedSpans, spans, this.maxRetained);
-    else pushBounded(this.receivedPoints, points, this.maxRetained);
+    if (entry.evicted) {
+      // Forgotten before its answer (a delayed call under heavy traffic): listeners still see it.
+      this.counts.evicted.spans += spans.length;
+      this.counts.evicted.points += points.length;
+    } else {
+      pushAll(this.receivedSpans, spans);
+      pushAll(this.receivedPoints, points);
+      entry.spans = spans.length;
+      entry.points = points.length;
+      this.evictOverBounds();
+    }
     for (const waiter of [...this.waiters]) waiter.check();
     try {
       if (service === 'traces') this.options.onTrace?.(spans, record);
