@@ -131,3 +131,17 @@ function keepRawRequests(
   }
   return methods;
 }
+
+/**
+ * The protobufjs decoder of `ExportTraceServiceRequest` (plain objects as
+ * {@link RawAndDecoded.decoded} describes): the receiver's trace path before it
+ * walked the bytes itself. Kept as the reference that the wire decoder is
+ * checked against (spec) and measured against (bench/receiver-decode.ts).
+ */
+export function loadTraceRequestDecoder(): (raw: Buffer) => unknown {
+  const pkg = protoLoader.loadSync([TRACE_SERVICE_PROTO], {
+    ...LOADER_OPTIONS,
+    includeDirs: [findProtoRoot()],
+  });
+  return serviceOf(pkg, TRACE_SERVICE)['Export']!.requestDeserialize;
+}
