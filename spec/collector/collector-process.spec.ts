@@ -74,7 +74,9 @@ describe('e2e: `flowgen collector` survives hostile requests (real child process
     return { proc, endpoint };
   }
 
-  it('@slow a 3,000-deep chain, 25 gzip bombs and a 300k-span endless trace: alive, RSS bounded, drops counted exactly', async () => {
+  it('@slow a 3,000-deep chain, 25 gzip bombs and a 300k-span endless trace: alive, RSS bounded, drops counted exactly', async function () {
+    // Generous: the 2-core machine is shared; the bounds asserted are on counts and memory, not time.
+    this.timeout(120_000);
     const { proc, endpoint } = await startCollector();
     const baseline = rssMiB(proc.pid);
 
@@ -90,11 +92,9 @@ describe('e2e: `flowgen collector` survives hostile requests (real child process
       codes.push((await sendPrecompressed(endpoint, TRACE_EXPORT, bomb)).code);
     expect(codes).to.deep.equal(new Array(25).fill(grpc.status.RESOURCE_EXHAUSTED));
 
-    // 3. One trace that never goes idle: 300,000 spans in 30 requests sent back to back.
-    const requests = Array.from({ length: 30 }, (_, b) =>
-      traceRequest(flat(2, b * 10_000, 10_000)),
-    );
-    for (const request of requests) {
+    // 3. One trace that never goes idle: 300,000 spans, the same 10,000-span request sent 30 times.
+    const request = traceRequest(flat(2, 0, 10_000));
+    for (let b = 0; b < 30; b++) {
       expect((await sendRaw(endpoint, TRACE_EXPORT, request)).code).to.equal(0);
     }
     expect(proc.running).to.equal(true);

@@ -38,64 +38,86 @@ export function setOwn<T>(record: Record<string, T>, key: string, value: T): voi
   }
 }
 
-/** Decodes one `AnyValue` message (the oneof's last set member wins, as protobuf says). */
-function anyValue(r: WireReader, depth: number): [AttributeValue, AttributeType] {
+// The value and type of the last decoded `AnyValue`: module slots instead of a
+// returned tuple, so the hot path allocates nothing per attribute beyond the value.
+let lastValue: AttributeValue = null;
+let lastType: AttributeType = 'empty';
+
+/** Decodes one `AnyValue` message into `lastValue`/`lastType` (the oneof's last set member wins). */
+function anyValue(r: WireReader, depth: number): void {
   if (depth > MAX_VALUE_DEPTH) {
     throw new WireFormatError(`an attribute value nests deeper than ${MAX_VALUE_DEPTH} levels`);
   }
-  let out: [AttributeValue, AttributeType] = [null, 'empty'];
+  let value: AttributeValue = null;
+  let type: AttributeType = 'empty';
   while (r.more()) {
     const key = r.key();
     switch (key >>> 3) {
       case 1:
         r.expect(key, WIRE_LENGTH);
-        out = [r.string(), 'string'];
+        value = r.string();
+        type = 'string';
         break;
       case 2:
         r.expect(key, WIRE_VARINT);
-        out = [r.varint32() !== 0, 'bool'];
+        value = r.varint32() !== 0;
+        type = 'bool';
         break;
       case 3:
         r.expect(key, WIRE_VARINT);
-        out = [r.int64(), 'int'];
+        value = r.int64();
+        type = 'int';
         break;
       case 4:
         r.expect(key, WIRE_FIXED64);
-        out = [r.double(), 'double'];
+        value = r.double();
+        type = 'double';
         break;
       case 5: {
         r.expect(key, WIRE_LENGTH);
-        const list = r.sub();
+        const outer = r.enter();
         const values: AttributeValue[] = [];
-        while (list.more()) {
-          const k = list.key();
+        while (r.more()) {
+          const k = r.key();
           if (k >>> 3 === 1) {
-            list.expect(k, WIRE_LENGTH);
-            values.push(anyValue(list.sub(), depth + 1)[0]);
-          } else list.skip(k & 7);
+            r.expect(k, WIRE_LENGTH);
+            const list = r.enter();
+            anyValue(r, depth + 1);
+            r.leave(list);
+            values.push(lastValue);
+          } else r.skip(k & 7);
         }
-        out = [values, 'array'];
+        r.leave(outer);
+        value = values;
+        type = 'array';
         break;
       }
-      case 6:
+      case 6: {
         r.expect(key, WIRE_LENGTH);
-        out = [keyValues(r.sub(), depth + 1).attributes, 'kvlist'];
+        const outer = r.enter();
+        value = keyValues(r, depth + 1).attributes;
+        r.leave(outer);
+        type = 'kvlist';
         break;
+      }
       case 7:
         r.expect(key, WIRE_LENGTH);
-        out = [r.bytes(), 'bytes'];
+        value = r.bytes();
+        type = 'bytes';
         break;
       default:
         r.skip(key & 7);
     }
   }
-  return out;
+  lastValue = value;
+  lastType = type;
 }
 
 /** Decodes one `KeyValue` message into `target`. */
 function keyValue(r: WireReader, depth: number, target: WireAttributes): void {
   let name = '';
-  let value: [AttributeValue, AttributeType] = [null, 'empty'];
+  let value: AttributeValue = null;
+  let type: AttributeType = 'empty';
   while (r.more()) {
     const key = r.key();
     if (key >>> 3 === 1) {
@@ -103,11 +125,20 @@ function keyValue(r: WireReader, depth: number, target: WireAttributes): void {
       name = r.string();
     } else if (key >>> 3 === 2) {
       r.expect(key, WIRE_LENGTH);
-      value = anyValue(r.sub(), depth);
+      const outer = r.enter();
+      anyValue(r, depth);
+      r.leave(outer);
+      value = lastValue;
+      type = lastType;
     } else r.skip(key & 7);
   }
-  setOwn(target.attributes, name, value[0]);
-  setOwn(target.attributeTypes, name, value[1]);
+  if (name === '__proto__') {
+    setOwn(target.attributes, name, value);
+    setOwn(target.attributeTypes, name, type);
+  } else {
+    target.attributes[name] = value;
+    target.attributeTypes[name] = type;
+  }
 }
 
 /** Decodes a message whose field 1 is `repeated KeyValue` (a `KeyValueList`). */
@@ -117,7 +148,9 @@ function keyValues(r: WireReader, depth: number): WireAttributes {
     const key = r.key();
     if (key >>> 3 === 1) {
       r.expect(key, WIRE_LENGTH);
-      keyValue(r.sub(), depth, out);
+      const outer = r.enter();
+      keyValue(r, depth, out);
+      r.leave(outer);
     } else r.skip(key & 7);
   }
   return out;
@@ -130,7 +163,9 @@ export function emptyAttributes(): WireAttributes {
 
 /** Adds the `KeyValue` message under the reader's current length-delimited field. */
 export function addKeyValue(r: WireReader, target: WireAttributes): void {
-  keyValue(r.sub(), 1, target);
+  const outer = r.enter();
+  keyValue(r, 1, target);
+  r.leave(outer);
 }
 
 /** Decodes a `Resource` message's attributes (field 1). */

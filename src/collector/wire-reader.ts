@@ -13,6 +13,14 @@ export const WIRE_FIXED32 = 5;
 
 const TWO_32 = 4_294_967_296;
 
+/** Strings up to this many bytes are decoded in JS when they are ASCII. */
+const SHORT_STRING = 24;
+/** Slots of the short-string cache (a power of two). */
+const STRING_CACHE_SIZE = 4096;
+const stringCache: (string | undefined)[] = new Array<string | undefined>(STRING_CACHE_SIZE);
+/** Two-digit hex of every byte. */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** Malformed protobuf bytes: a truncated field, a bad wire type, a runaway varint. */
 export class WireFormatError extends Error {
   constructor(message: string) {
@@ -28,13 +36,15 @@ export class WireFormatError extends Error {
  */
 export class WireReader {
   pos: number;
+  end: number;
 
   constructor(
     readonly buf: Buffer,
     start: number = 0,
-    readonly end: number = buf.length,
+    end: number = buf.length,
   ) {
     this.pos = start;
+    this.end = end;
   }
 
   /** True while fields remain. */
@@ -49,6 +59,8 @@ export class WireReader {
 
   /** A varint that must fit in 32 bits unsigned (keys, lengths, enums, counts). */
   varint32(): number {
+    // Most varints (keys, lengths of small fields, enums) are one byte.
+    if (this.pos < this.end && this.buf[this.pos]! < 0x80) return this.buf[this.pos++]!;
     let result = 0;
     let shift = 0;
     for (let i = 0; i < 10; i++) {
@@ -115,12 +127,58 @@ export class WireReader {
     return new WireReader(this.buf, start, start + length);
   }
 
+  /**
+   * Narrows this reader to the nested message at the current field without
+   * allocating a reader for it; returns the outer end to give {@link leave}.
+   */
+  enter(): number {
+    const length = this.length();
+    const outer = this.end;
+    this.end = this.pos + length;
+    return outer;
+  }
+
+  /** Moves past the nested message entered with {@link enter} and widens back to `outer`. */
+  leave(outer: number): void {
+    this.pos = this.end;
+    this.end = outer;
+  }
+
   /** A UTF-8 string field (a copy: it does not keep the request buffer alive). */
   string(): string {
     const length = this.length();
     const start = this.pos;
     this.pos += length;
-    return length === 0 ? '' : this.buf.toString('utf8', start, start + length);
+    if (length === 0) return '';
+    // Short ASCII strings (span names, attribute keys, task names) repeat from span
+    // to span: a small cache keyed by their hash hands back the same string, so
+    // the hot path neither calls into C++ nor allocates for them.
+    if (length <= SHORT_STRING) {
+      const buf = this.buf;
+      const end = start + length;
+      let hash = length;
+      for (let i = start; i < end; i++) {
+        const byte = buf[i]!;
+        if (byte >= 0x80) return buf.toString('utf8', start, end);
+        hash = (Math.imul(hash, 31) + byte) | 0;
+      }
+      const slot = hash & (STRING_CACHE_SIZE - 1);
+      const cached = stringCache[slot];
+      if (cached !== undefined && cached.length === length) {
+        let same = true;
+        for (let i = 0; i < length; i++) {
+          if (cached.charCodeAt(i) !== buf[start + i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return cached;
+      }
+      const fresh = buf.toString('latin1', start, end);
+      stringCache[slot] = fresh;
+      return fresh;
+    }
+    return this.buf.toString('utf8', start, start + length);
   }
 
   /** A bytes field as lowercase hex (trace and span IDs); `''` when empty. */
@@ -128,7 +186,10 @@ export class WireReader {
     const length = this.length();
     const start = this.pos;
     this.pos += length;
-    return length === 0 ? '' : this.buf.toString('hex', start, start + length);
+    if (length > 32) return this.buf.toString('hex', start, start + length);
+    let out = '';
+    for (let i = start; i < start + length; i++) out += HEX[this.buf[i]!]!;
+    return out;
   }
 
   /** A bytes field as a copied `Uint8Array`. */

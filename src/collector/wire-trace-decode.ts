@@ -150,15 +150,27 @@ function spanOf(r: WireReader, resource: Attributes, scope: ReceivedScope): Rece
         break;
       case 11:
         r.expect(key, WIRE_LENGTH);
-        events.push(eventOf(r.sub()));
+        {
+          const outer = r.enter();
+          events.push(eventOf(r));
+          r.leave(outer);
+        }
         break;
       case 13:
         r.expect(key, WIRE_LENGTH);
-        links.push(linkOf(r.sub()));
+        {
+          const outer = r.enter();
+          links.push(linkOf(r));
+          r.leave(outer);
+        }
         break;
       case 15:
         r.expect(key, WIRE_LENGTH);
-        status = statusOf(r.sub());
+        {
+          const outer = r.enter();
+          status = statusOf(r);
+          r.leave(outer);
+        }
         break;
       default:
         r.skip(key & 7);
