@@ -17,6 +17,7 @@ import type {
   ReceiverStats,
 } from './received-types';
 import { decodeTraceRequestBytes } from './wire-trace-decode';
+import { scanTraceRequest } from './wire-trace-scan';
 
 /** How long `stop()` lets in-flight calls finish before it cuts connections. */
 const GRACEFUL_STOP_MS = 500;
@@ -53,6 +54,14 @@ interface Retained {
   spans: number;
   points: number;
   evicted: boolean;
+  /** Its spans are counted but not decoded yet (see `OtlpReceiver.decodedSpans`). */
+  lazy: boolean;
+}
+
+/** An accepted trace request whose spans nobody has read yet. */
+interface Undecoded {
+  readonly entry: Retained;
+  readonly raw: Buffer;
 }
 
 function zeroCounts(): ReceiverCounts {
@@ -163,6 +172,8 @@ export class OtlpReceiver {
   private faults: ReceiverFaults;
   private failuresLeft: number;
   private receivedSpans: ReceivedSpan[] = [];
+  private undecoded: Undecoded[] = [];
+  private undecodedSpans = 0;
   private receivedPoints: ReceivedMetricPoint[] = [];
   private calls: ExportCall[] = [];
   private raw: Buffer[] = [];
@@ -275,7 +286,7 @@ export class OtlpReceiver {
 
   /** Every span received by a successful export call, in arrival order. */
   spans(): ReceivedSpan[] {
-    return [...this.receivedSpans];
+    return [...this.decodedSpans()];
   }
 
   /** Every metric data point received by a successful export call, in arrival order; filtered by name if given. */
@@ -314,7 +325,7 @@ export class OtlpReceiver {
       retained: {
         requests: this.retainedEntries.length,
         bytes: this.retainedBytes,
-        spans: this.receivedSpans.length,
+        spans: this.receivedSpans.length + this.undecodedSpans,
         points: this.receivedPoints.length,
       },
       evicted: { ...this.counts.evicted },
@@ -324,6 +335,8 @@ export class OtlpReceiver {
   /** Forgets everything received so far (spans, points, calls, raw requests); faults and stats are kept. */
   reset(): void {
     this.receivedSpans = [];
+    this.undecoded = [];
+    this.undecodedSpans = 0;
     this.receivedPoints = [];
     this.calls = [];
     this.raw = [];
@@ -351,10 +364,10 @@ export class OtlpReceiver {
         ? `at least ${expected} span(s)`
         : 'spans matching the predicate';
     return this.waitFor(
-      () => (done(this.receivedSpans) ? this.spans() : undefined),
+      () => (done(this.decodedSpans()) ? this.spans() : undefined),
       timeoutMs,
       () =>
-        `Timed out after ${timeoutMs} ms waiting for ${what}; received ${this.receivedSpans.length} span(s) ` +
+        `Timed out after ${timeoutMs} ms waiting for ${what}; received ${this.decodedSpans().length} span(s) ` +
         `in ${this.describeCalls('traces')}` +
         (this.receivedSpans.length > 0 ? `:\n${describeSpans(this.receivedSpans)}` : '.'),
     );
@@ -474,8 +487,14 @@ export class OtlpReceiver {
 
     let spans: ReceivedSpan[] = [];
     let points: ReceivedMetricPoint[] = [];
+    // Traces nobody reads on arrival (no listener, no pending wait) are only checked
+    // and counted here; `spans()` decodes them when asked. The check applies the
+    // decoder's rules, so what is accepted always decodes.
+    const lazy = service === 'traces' && !this.options.onTrace && this.waiters.size === 0;
+    let spanCount = 0;
     try {
-      if (service === 'traces') spans = decodeTraceRequestBytes(raw);
+      if (lazy) spanCount = scanTraceRequest(raw);
+      else if (service === 'traces') spanCount = (spans = decodeTraceRequestBytes(raw)).length;
       else points = decodeMetricsRequest(decoded);
     } catch (error) {
       this.counts.refusedMalformed++;
@@ -488,7 +507,7 @@ export class OtlpReceiver {
     const received = this.counts.received;
     received.requests++;
     received.bytes += raw.length;
-    received.spans += spans.length;
+    received.spans += spanCount;
     received.points += points.length;
 
     // Decide the fault on arrival, so failFirst counts calls in the order they came in.
@@ -498,14 +517,20 @@ export class OtlpReceiver {
 
     const record: ExportCall = {
       service,
-      ...(service === 'traces' ? { spans: spans.length } : { points: points.length }),
+      ...(service === 'traces' ? { spans: spanCount } : { points: points.length }),
       metadata,
       compressed: compressed ?? metadata[ENCODING_METADATA_KEY] !== 'identity',
       bytes: raw.length,
       at: Date.now(),
       ...(failCode !== undefined ? { failed: true, failCode } : {}),
     };
-    const entry: Retained = { bytes: raw.length, spans: 0, points: 0, evicted: false };
+    const entry: Retained = {
+      bytes: raw.length,
+      spans: 0,
+      points: 0,
+      evicted: false,
+      lazy: false,
+    };
     this.retainedEntries.push(entry);
     this.retainedBytes += raw.length;
     this.raw.push(raw);
@@ -520,7 +545,7 @@ export class OtlpReceiver {
         });
         return;
       }
-      this.accept(service, spans, points, record, entry);
+      this.accept(service, lazy ? { raw, count: spanCount } : spans, points, record, entry);
       callback(null, {});
     };
 
@@ -552,13 +577,14 @@ export class OtlpReceiver {
     let spans = 0;
     let points = 0;
     let bytes = 0;
+    let lazySpans = 0;
     let n = 0;
     const entries = this.retainedEntries;
     while (
       n < entries.length &&
       (this.retainedBytes - bytes > maxRetainedBytes ||
         entries.length - n > maxRetained ||
-        this.receivedSpans.length - spans > maxRetained ||
+        this.receivedSpans.length + this.undecodedSpans - spans > maxRetained ||
         this.receivedPoints.length - points > maxRetained)
     ) {
       const entry = entries[n++]!;
@@ -567,13 +593,18 @@ export class OtlpReceiver {
       bytes += entry.bytes;
       spans += entry.spans;
       points += entry.points;
+      if (entry.lazy) lazySpans += entry.spans;
     }
     if (n === 0) return;
     // One splice per list per call, not per item.
     entries.splice(0, n);
     this.raw.splice(0, n);
     this.calls.splice(0, n);
-    this.receivedSpans.splice(0, spans);
+    if (lazySpans > 0) {
+      this.undecoded = this.undecoded.filter((u) => !u.entry.evicted);
+      this.undecodedSpans -= lazySpans;
+    }
+    this.receivedSpans.splice(0, spans - lazySpans);
     this.receivedPoints.splice(0, points);
     this.retainedBytes -= bytes;
     const evicted = this.counts.evicted;
@@ -583,27 +614,52 @@ export class OtlpReceiver {
     evicted.points += points;
   }
 
+  /**
+   * The retained spans, decoding first the requests accepted without decoding
+   * (they passed `scanTraceRequest`, so this does not throw).
+   */
+  private decodedSpans(): ReceivedSpan[] {
+    if (this.undecoded.length > 0) {
+      for (const { entry, raw } of this.undecoded) {
+        pushAll(this.receivedSpans, decodeTraceRequestBytes(raw));
+        entry.lazy = false;
+      }
+      this.undecoded = [];
+      this.undecodedSpans = 0;
+    }
+    return this.receivedSpans;
+  }
+
   private accept(
     service: ExportService,
-    spans: ReceivedSpan[],
+    spans: ReceivedSpan[] | { raw: Buffer; count: number },
     points: ReceivedMetricPoint[],
     record: ExportCall,
     entry: Retained,
   ): void {
+    const spanCount = Array.isArray(spans) ? spans.length : spans.count;
     if (entry.evicted) {
       // Forgotten before its answer (a delayed call under heavy traffic): listeners still see it.
-      this.counts.evicted.spans += spans.length;
+      this.counts.evicted.spans += spanCount;
       this.counts.evicted.points += points.length;
     } else {
-      pushAll(this.receivedSpans, spans);
+      if (Array.isArray(spans)) {
+        // Keep acceptance order: requests accepted undecoded before this one come first.
+        if (this.undecoded.length > 0) this.decodedSpans();
+        pushAll(this.receivedSpans, spans);
+      } else {
+        this.undecoded.push({ entry, raw: spans.raw });
+        this.undecodedSpans += spans.count;
+        entry.lazy = true;
+      }
       pushAll(this.receivedPoints, points);
-      entry.spans = spans.length;
+      entry.spans = spanCount;
       entry.points = points.length;
       this.evictOverBounds();
     }
     for (const waiter of [...this.waiters]) waiter.check();
     try {
-      if (service === 'traces') this.options.onTrace?.(spans, record);
+      if (service === 'traces' && Array.isArray(spans)) this.options.onTrace?.(spans, record);
       else this.options.onMetrics?.(points, record);
     } catch (error) {
       // A listener bug must not fail the exporter's call nor crash the process hosting the receiver.

@@ -210,9 +210,12 @@ export class WireReader {
         this.need(8);
         this.pos += 8;
         return;
-      case WIRE_LENGTH:
-        this.pos += this.length();
+      case WIRE_LENGTH: {
+        // Read the length first: `this.pos += this.length()` would add to the old position.
+        const length = this.length();
+        this.pos += length;
         return;
+      }
       case WIRE_FIXED32:
         this.need(4);
         this.pos += 4;
