@@ -24,6 +24,7 @@ import { decodeTraceRequest } from '../src/collector/otlp-decode';
 import { loadOtlpServices, loadTraceRequestDecoder } from '../src/collector/otlp-proto';
 import type { ReceivedSpan } from '../src/collector/received-types';
 import { decodeTraceRequestBytes } from '../src/collector/wire-trace-decode';
+import { scanTraceRequest } from '../src/collector/wire-trace-scan';
 import { childMain } from './child-process';
 import { median } from './stats';
 
@@ -37,8 +38,15 @@ export interface ReceiverDecodeOptions {
   readonly rounds?: number;
 }
 
-/** One way of receiving trace requests. */
-export type DecodeMode = 'protobufjs' | 'wire';
+/**
+ * One way of receiving trace requests: `protobufjs` (before), `wire` (decoded on
+ * arrival, as `flowgen collector` does with its listener), `scan` (checked and
+ * counted only, as a receiver nobody reads on arrival: the bench's, a spec's
+ * until it asks for `spans()`).
+ */
+export type DecodeMode = 'protobufjs' | 'wire' | 'scan';
+
+const MODES: readonly DecodeMode[] = ['protobufjs', 'wire', 'scan'];
 
 /** The numbers for one mode. */
 export interface ModeResult {
@@ -100,37 +108,48 @@ function cpuNs(): bigint {
 
 function decodeOnly(raw: Buffer, rounds: number): Record<DecodeMode, number> {
   const protobufjs = loadTraceRequestDecoder();
-  const decoders: Record<DecodeMode, (b: Buffer) => ReceivedSpan[]> = {
-    protobufjs: (b) => decodeTraceRequest(protobufjs(b)),
-    wire: (b) => decodeTraceRequestBytes(b),
+  const decoders: Record<DecodeMode, (b: Buffer) => number> = {
+    protobufjs: (b) => decodeTraceRequest(protobufjs(b)).length,
+    wire: (b) => decodeTraceRequestBytes(b).length,
+    scan: (b) => scanTraceRequest(b),
   };
   const perRound = 40;
-  const samples: Record<DecodeMode, number[]> = { protobufjs: [], wire: [] };
-  const modes: DecodeMode[] = ['protobufjs', 'wire'];
+  const samples: Record<DecodeMode, number[]> = { protobufjs: [], wire: [], scan: [] };
   for (let round = -2; round < rounds; round++) {
-    for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) {
+    for (const mode of round % 2 === 0 ? MODES : [...MODES].reverse()) {
       let spans = 0;
       const start = cpuNs();
-      for (let i = 0; i < perRound; i++) spans += decoders[mode](raw).length;
+      for (let i = 0; i < perRound; i++) spans += decoders[mode](raw);
       const ns = Number(cpuNs() - start);
       if (round >= 0) samples[mode].push(ns / spans);
     }
   }
-  return { protobufjs: median(samples.protobufjs), wire: median(samples.wire) };
+  return {
+    protobufjs: median(samples.protobufjs),
+    wire: median(samples.wire),
+    scan: median(samples.scan),
+  };
 }
 
 /** In a `--serve` process: the receiver the way `mode` decodes, answering `cpu` lines on stdin. */
 async function serve(mode: DecodeMode): Promise<void> {
   let spans = 0;
+  let count = (): number => spans;
   let endpoint: string;
   let stop: () => Promise<void>;
-  if (mode === 'wire') {
+  if (mode !== 'protobufjs') {
     const receiver = await OtlpReceiver.start({
       maxRetained: 1000,
-      onTrace: (s) => {
-        spans += s.length;
-      },
+      // A listener makes the receiver decode on arrival; without one it only scans.
+      ...(mode === 'wire'
+        ? {
+            onTrace: (s: ReceivedSpan[]) => {
+              spans += s.length;
+            },
+          }
+        : {}),
     });
+    if (mode === 'scan') count = () => receiver.stats().received.spans;
     endpoint = receiver.endpoint;
     stop = () => receiver.stop();
   } else {
@@ -161,7 +180,7 @@ async function serve(mode: DecodeMode): Promise<void> {
   process.stdout.write(`${JSON.stringify({ endpoint })}\n`);
   const lines = createInterface({ input: process.stdin });
   lines.on('line', () => {
-    process.stdout.write(`${JSON.stringify({ cpuNs: Number(cpuNs()), spans })}\n`);
+    process.stdout.write(`${JSON.stringify({ cpuNs: Number(cpuNs()), spans: count() })}\n`);
   });
   lines.on('close', () => {
     void stop().then(() => process.exit(0));
@@ -242,7 +261,7 @@ export async function receiverDecode(
   const spansPerRequest = decodeTraceRequestBytes(raw).length;
   const decode = decodeOnly(raw, options.rounds ?? 15);
   const modes: ModeResult[] = [];
-  for (const mode of ['protobufjs', 'wire'] as const) {
+  for (const mode of MODES) {
     const grpcRun = await overGrpc(mode, raw, requests);
     modes.push({
       mode,
@@ -256,7 +275,8 @@ export async function receiverDecode(
 
 const serveAt = process.argv.indexOf('--serve');
 if (require.main === module && serveAt >= 0) {
-  void serve(process.argv[serveAt + 1] === 'protobufjs' ? 'protobufjs' : 'wire');
+  const mode = process.argv[serveAt + 1] as DecodeMode;
+  void serve(MODES.includes(mode) ? mode : 'wire');
 } else {
   childMain(module, receiverDecode);
 }

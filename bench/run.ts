@@ -222,7 +222,11 @@ async function main(): Promise<void> {
     table(
       ['trace decoding', 'decode only ns/span', 'receiver process us/span (gRPC included)'],
       rd.modes.map((m) => [
-        m.mode === 'wire' ? 'wire walk (now)' : 'protobufjs + plain objects (before)',
+        {
+          protobufjs: 'protobufjs + plain objects (before)',
+          wire: 'wire decode on arrival (collector, listeners)',
+          scan: 'scan and count, decode when read (no listener)',
+        }[m.mode],
         whole(m.decodeNsPerSpan),
         fixed(m.receiverUsPerSpan, 2),
       ]),

@@ -1,14 +1,15 @@
 import { MAX_VALUE_DEPTH } from './wire-attributes';
 import { WIRE_FIXED64, WIRE_LENGTH, WIRE_VARINT, WireFormatError, WireReader } from './wire-reader';
 
-/** Field number -> [wire type, schema of the nested message when it is one]. */
+/** Per field number (index): the wire type the decoder insists on, and the nested message's schema. */
 interface Schema {
   readonly name: string;
-  readonly fields: Map<number, readonly [number, Schema?]>;
+  readonly wire: number[];
+  readonly nested: (Schema | undefined)[];
 }
 
 function schema(name: string): Schema {
-  return { name, fields: new Map() };
+  return { name, wire: [], nested: [] };
 }
 
 // The messages the receiver decodes, with the wire type it insists on for each
@@ -29,7 +30,10 @@ const RESOURCE_SPANS = schema('ResourceSpans');
 const REQUEST = schema('ExportTraceServiceRequest');
 
 function define(target: Schema, fields: [number, number, Schema?][]): void {
-  for (const [field, wire, nested] of fields) target.fields.set(field, [wire, nested]);
+  for (const [field, wire, nested] of fields) {
+    target.wire[field] = wire;
+    target.nested[field] = nested;
+  }
 }
 
 define(ANY_VALUE, [
@@ -90,11 +94,6 @@ define(RESOURCE_SPANS, [
 ]);
 define(REQUEST, [[1, WIRE_LENGTH, RESOURCE_SPANS]]);
 
-interface Level {
-  readonly schema: Schema;
-  readonly end: number;
-}
-
 /**
  * Checks the bytes of an `ExportTraceServiceRequest` by the rules the decoder
  * applies (framing, the wire type of every field it reads, attribute values at
@@ -107,27 +106,33 @@ interface Level {
  */
 export function scanTraceRequest(raw: Buffer): number {
   const r = new WireReader(raw);
-  const stack: Level[] = [{ schema: REQUEST, end: raw.length }];
+  // The open messages: their schemas and end offsets (two stacks, no object per level).
+  const schemas: Schema[] = [REQUEST];
+  const ends: number[] = [raw.length];
   let spans = 0;
   let valueDepth = 0;
-  while (stack.length > 0) {
-    const level = stack[stack.length - 1]!;
-    if (r.pos >= level.end) {
-      if (r.pos > level.end) throw new WireFormatError('length past the end of message');
-      stack.pop();
-      if (level.schema === ANY_VALUE) valueDepth--;
+  while (schemas.length > 0) {
+    const top = schemas.length - 1;
+    const end = ends[top]!;
+    const current = schemas[top]!;
+    if (r.pos >= end) {
+      if (r.pos > end) throw new WireFormatError('length past the end of message');
+      schemas.pop();
+      ends.pop();
+      if (current === ANY_VALUE) valueDepth--;
       continue;
     }
-    r.end = level.end;
+    r.end = end;
     const key = r.key();
-    const known = level.schema.fields.get(key >>> 3);
-    if (!known) {
+    const field = key >>> 3;
+    const wire = current.wire[field];
+    if (wire === undefined) {
       r.skip(key & 7);
       continue;
     }
-    const [wire, nested] = known;
     r.expect(key, wire);
-    if (!nested) {
+    const nested = current.nested[field];
+    if (nested === undefined) {
       r.skip(wire);
       continue;
     }
@@ -136,7 +141,8 @@ export function scanTraceRequest(raw: Buffer): number {
       throw new WireFormatError(`an attribute value nests deeper than ${MAX_VALUE_DEPTH} levels`);
     }
     if (nested === SPAN) spans++;
-    stack.push({ schema: nested, end: r.pos + length });
+    schemas.push(nested);
+    ends.push(r.pos + length);
   }
   return spans;
 }
