@@ -161,6 +161,23 @@ describe('OtlpReceiver: limits against hostile requests (real gRPC)', () => {
     expect(receiver.metricPoints('g')).to.have.length(1);
   });
 
+  it('a waitForSpans predicate that throws fails that wait only, even when checked from a delayed answer', async () => {
+    receiver = await OtlpReceiver.start({ faults: { delayMs: 50 } });
+    const waiting = receiver
+      .waitForSpans((spans) => {
+        if (spans.length > 0) throw new TypeError('predicate bug');
+        return false;
+      }, 5000)
+      .then(
+        () => 'resolved',
+        (e: unknown) => String(e),
+      );
+    const sent = await sendRaw(receiver.endpoint, TRACE_EXPORT, sizedRequest(1, 10));
+    expect(sent.code).to.equal(grpc.status.OK);
+    expect(await waiting).to.equal('TypeError: predicate bug');
+    expect(receiver.spans().map((s) => s.name)).to.deep.equal(['span-1']);
+  });
+
   it('rejects a limit that is not a positive integer, naming the option', async () => {
     const error = await OtlpReceiver.start({ maxRetainedBytes: -1 }).then(
       () => undefined,

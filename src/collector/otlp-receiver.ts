@@ -40,7 +40,7 @@ const MAX_LISTED = 40;
 interface Waiter {
   /** Resolves the wait and returns true once its condition holds. */
   readonly check: () => boolean;
-  readonly fail: (error: CollectorError) => void;
+  readonly fail: (error: Error) => void;
 }
 
 interface PendingCall {
@@ -85,6 +85,10 @@ function limit(
 }
 
 type UnaryCall = grpc.ServerUnaryCall<RawAndDecoded, object>;
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
 
 /** `host:port` as gRPC and URLs want it: IPv6 literals in brackets. */
 function hostPort(host: string, port: number): string {
@@ -459,7 +463,15 @@ export class OtlpReceiver {
       }, timeoutMs);
       const waiter: Waiter = {
         check: () => {
-          const found = probe();
+          let found: T | undefined;
+          try {
+            found = probe();
+          } catch (error) {
+            // A caller's predicate that throws fails its own wait, never the export call
+            // being answered (nor, from a delayed answer's timer, the process).
+            waiter.fail(error instanceof CollectorError ? error : toError(error));
+            return true;
+          }
           if (found === undefined) return false;
           clearTimeout(timer);
           this.waiters.delete(waiter);

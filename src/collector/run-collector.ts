@@ -214,7 +214,11 @@ export async function runCollector(options: RunCollectorOptions): Promise<Runnin
     } catch (error) {
       // Runs from a timer: a throw here would end the process. Report and go on.
       counts.printFailures++;
-      out.write(`flowgen collector: could not print trace ${traceId}: ${String(error)}\n\n`);
+      try {
+        out.write(`flowgen collector: could not print trace ${traceId}: ${String(error)}\n\n`);
+      } catch {
+        // The output itself is gone: counted in printFailures and the summary.
+      }
     }
   };
 
@@ -302,10 +306,14 @@ export async function runCollector(options: RunCollectorOptions): Promise<Runnin
     const refused = r.refusedTooLarge + r.refusedMalformed;
     if (refused === refusedSeen) return;
     refusedSeen = refused;
-    out.write(
-      `flowgen collector: refused ${r.refusedTooLarge} request(s) over ${receiver.limits.maxRequestBytes} bytes ` +
-        `(--max-request-bytes) and ${r.refusedMalformed} malformed so far\n\n`,
-    );
+    try {
+      out.write(
+        `flowgen collector: refused ${r.refusedTooLarge} request(s) over ${receiver.limits.maxRequestBytes} bytes ` +
+          `(--max-request-bytes) and ${r.refusedMalformed} malformed so far\n\n`,
+      );
+    } catch {
+      // A closed output must not end the process from a timer; the summary on close says it again.
+    }
   }, REFUSAL_NOTICE_MS);
   notice.unref();
 
