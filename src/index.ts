@@ -130,7 +130,14 @@ export { runCollector } from './collector/run-collector';
 export type { RunCollectorOptions, RunningCollector } from './collector/run-collector';
 export { renderTraces } from './collector/trace-tree';
 export { renderMetrics } from './collector/metric-table';
-export type { ReceivedSpan, ReceivedMetricPoint, ReceiverFaults } from './collector/received-types';
+export type {
+  ReceivedSpan,
+  ReceivedMetricPoint,
+  ReceiverFaults,
+  ReceiverLimits,
+  ReceiverStats,
+} from './collector/received-types';
+export type { CollectorLimits, CollectorStats } from './collector/run-collector';
 
 // Errors
 export { FlowgenError } from './errors/flowgen-error';
