@@ -12,6 +12,7 @@ import {
   sendRaw,
   traceRequest,
 } from './crafted-otlp';
+import { until } from './output-capture';
 
 const MiB = 1024 * 1024;
 
@@ -20,14 +21,6 @@ function rssMiB(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
   return kb / 1024;
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 function chain(trace: number, count: number): CraftedSpan[] {

@@ -5,21 +5,7 @@ import type { RunningCollector } from '../../src/collector/run-collector';
 import { MAX_INDENT_DEPTH } from '../../src/collector/trace-tree';
 import type { CraftedSpan } from './crafted-otlp';
 import { TRACE_EXPORT, id, sendRaw, traceRequest } from './crafted-otlp';
-
-function capture(): { out: PassThrough; text: () => string } {
-  const out = new PassThrough();
-  const chunks: string[] = [];
-  out.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
-  return { out, text: () => chunks.join('') };
-}
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+import { capture, until } from './output-capture';
 
 /** `count` spans of trace `trace`, span ids from `from`; each the parent of the next when `chain`. */
 function spansOf(trace: number, from: number, count: number, chain: boolean): CraftedSpan[] {
