@@ -66,6 +66,11 @@ export interface CraftedSpan {
   readonly attributes?: readonly Buffer[];
 }
 
+/** A root span of trace 1, span 1, named `name`, with the given encoded attributes. */
+export function oneSpan(name: string, attributes: readonly Buffer[] = []): CraftedSpan {
+  return { traceId: id(16, 1), spanId: id(8, 1), name, startNs: 1n, endNs: 2n, attributes };
+}
+
 /** The bytes of one `Span` message. */
 export function spanBytes(span: CraftedSpan): Buffer {
   return Buffer.concat([

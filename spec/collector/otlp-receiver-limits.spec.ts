@@ -8,6 +8,7 @@ import {
   gzipBomb,
   id,
   nestedKeyValue,
+  oneSpan,
   sendPrecompressed,
   sendRaw,
   stringKeyValue,
@@ -129,16 +130,7 @@ describe('OtlpReceiver: limits against hostile requests (real gRPC)', () => {
     const deepTrace = await sendRaw(
       receiver.endpoint,
       TRACE_EXPORT,
-      traceRequest([
-        {
-          traceId: id(16, 1),
-          spanId: id(8, 1),
-          name: 'deep',
-          startNs: 1n,
-          endNs: 2n,
-          attributes: [nestedKeyValue('v', 3000)],
-        },
-      ]),
+      traceRequest([oneSpan('deep', [nestedKeyValue('v', 3000)])]),
     );
     const deepMetric = await sendRaw(
       receiver.endpoint,

@@ -6,7 +6,7 @@ import { loadTraceRequestDecoder } from '../../src/collector/otlp-proto';
 import { MAX_VALUE_DEPTH } from '../../src/collector/wire-attributes';
 import { WireFormatError } from '../../src/collector/wire-reader';
 import { decodeTraceRequestBytes } from '../../src/collector/wire-trace-decode';
-import { id, ld, nestedKeyValue, traceRequest, vint } from './crafted-otlp';
+import { id, ld, nestedKeyValue, oneSpan, traceRequest, vint } from './crafted-otlp';
 import { tracingTo } from './otel-pipeline';
 
 describe('collector/wire-trace-decode decodeTraceRequestBytes', () => {
@@ -111,27 +111,9 @@ describe('collector/wire-trace-decode decodeTraceRequestBytes', () => {
   });
 
   it(`refuses values nested deeper than ${MAX_VALUE_DEPTH} levels (3,000 deep) without recursing into them`, () => {
-    const ok = traceRequest([
-      {
-        traceId: id(16, 1),
-        spanId: id(8, 1),
-        name: 'ok',
-        startNs: 1n,
-        endNs: 2n,
-        attributes: [nestedKeyValue('v', MAX_VALUE_DEPTH)],
-      },
-    ]);
+    const ok = traceRequest([oneSpan('ok', [nestedKeyValue('v', MAX_VALUE_DEPTH)])]);
     expect(decodeTraceRequestBytes(ok)[0]!.attributeTypes.v).to.equal('kvlist');
-    const deep = traceRequest([
-      {
-        traceId: id(16, 1),
-        spanId: id(8, 1),
-        name: 'deep',
-        startNs: 1n,
-        endNs: 2n,
-        attributes: [nestedKeyValue('v', 3000)],
-      },
-    ]);
+    const deep = traceRequest([oneSpan('deep', [nestedKeyValue('v', 3000)])]);
     expect(() => decodeTraceRequestBytes(deep)).to.throw(WireFormatError, /deeper than 32 levels/);
   });
 
@@ -154,18 +136,7 @@ describe('collector/wire-trace-decode decodeTraceRequestBytes', () => {
       ld(1, '__proto__'),
       ld(2, ld(6, ld(1, Buffer.concat([ld(1, 'polluted'), ld(2, ld(1, 'yes'))])))),
     ]);
-    const [span] = decodeTraceRequestBytes(
-      traceRequest([
-        {
-          traceId: id(16, 1),
-          spanId: id(8, 1),
-          name: 'p',
-          startNs: 1n,
-          endNs: 2n,
-          attributes: [kv],
-        },
-      ]),
-    );
+    const [span] = decodeTraceRequestBytes(traceRequest([oneSpan('p', [kv])]));
     expect(Object.getPrototypeOf(span!.attributes)).to.equal(Object.prototype);
     expect(Object.keys(span!.attributes)).to.deep.equal(['__proto__']);
     expect((span!.attributes as Record<string, unknown>).polluted).to.equal(undefined);
