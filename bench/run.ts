@@ -14,6 +14,7 @@ import { runChild } from './child-process';
 import type { FlowResult, FlowScenario } from './flow-scenario';
 import type { HandlerCostOptions, HandlerCostResult, Shape } from './handler-cost';
 import { MEMORY_TARGET_MIB, memoryGrowthMiB, memoryScenario } from './memory-collector-down';
+import type { ReceiverDecodeResult } from './receiver-decode';
 import { fixed, table, verdict, whole } from './stats';
 
 const RESULTS_DIR = join(__dirname, '..', '..', 'bench', 'results');
@@ -207,6 +208,32 @@ async function main(): Promise<void> {
   );
   out(`RSS every ~10% of events (MiB): ${mem.rssSamplesMiB.map((r) => r.toFixed(0)).join(' ')}\n`);
 
+  // 4. The built-in receiver's CPU per span
+  const rd = await runChild<ReceiverDecodeResult>(
+    'receiver-decode',
+    { requests: quick ? 50 : 200, rounds: quick ? 5 : 15 },
+    flags,
+  );
+  out(
+    `## 4. Built-in receiver CPU per span (${rd.requests} requests of ${rd.spansPerRequest} SDK spans, ` +
+      `${whole(rd.requestBytes)} B each)\n`,
+  );
+  out(
+    table(
+      ['trace decoding', 'decode only ns/span', 'receiver process us/span (gRPC included)'],
+      rd.modes.map((m) => [
+        {
+          protobufjs: 'protobufjs + plain objects (before)',
+          wire: 'wire decode on arrival (collector, listeners)',
+          scan: 'scan and count, decode when read (no listener)',
+        }[m.mode],
+        whole(m.decodeNsPerSpan),
+        fixed(m.receiverUsPerSpan, 2),
+      ]),
+    ),
+  );
+  out('');
+
   // Targets
   const pick = (shape: Shape, variant: string): number =>
     hc.shapes[shape].find((v) => v.variant === variant)?.nsPerCall ?? Number.NaN;
@@ -278,7 +305,7 @@ async function main(): Promise<void> {
   );
   writeFileSync(
     file,
-    `${JSON.stringify({ mode: quick ? 'quick' : 'full', machine, seconds, handlerCost: hc, flows, memory: { ...mem, growthMiB: growth }, targets }, null, 2)}\n`,
+    `${JSON.stringify({ mode: quick ? 'quick' : 'full', machine, seconds, handlerCost: hc, flows, memory: { ...mem, growthMiB: growth }, receiverDecode: rd, targets }, null, 2)}\n`,
   );
   out(`results: ${file}`);
 }

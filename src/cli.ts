@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { collectorCommand } from './cli/collector-command';
+import { collectorCommand, collectorOptions } from './cli/collector-command';
+import type { CollectorCommandOptions } from './cli/collector-command';
 import { EXIT_BAD_INPUT, EXIT_FAILURE } from './cli/exit-codes';
 import { runCommand } from './cli/run-command';
 import { installTelemetryWarnings } from './cli/telemetry-warnings';
@@ -39,15 +40,15 @@ program
     process.exitCode = await runCommand(flow, options);
   });
 
-program
-  .command('collector')
-  .description('A local OTLP/gRPC receiver that prints traces as trees and metrics as tables.')
-  .option('-p, --port <port>', 'port to listen on', port, 4317)
-  .option('--host <host>', 'interface to listen on', '127.0.0.1')
-  .option('--jsonl <file>', 'also append every span and metric point to this JSONL file')
-  .action(async (options: { port: number; host: string; jsonl?: string }) => {
-    process.exitCode = await collectorCommand(options);
-  });
+collectorOptions(
+  program
+    .command('collector')
+    .description('A local OTLP/gRPC receiver that prints traces as trees and metrics as tables.')
+    .option('-p, --port <port>', 'port to listen on', port, 4317)
+    .option('--host <host>', 'interface to listen on', '127.0.0.1'),
+).action(async (options: CollectorCommandOptions) => {
+  process.exitCode = await collectorCommand(options);
+});
 
 installTelemetryWarnings();
 program.parseAsync(process.argv).catch((error: unknown) => {
