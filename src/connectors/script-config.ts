@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import type { ValidationArguments } from 'class-validator';
 import { DURATION_HELP, parseDuration, tryParseDuration } from '../config/duration';
 import { IsDuration } from '../config/is-duration';
@@ -75,7 +75,8 @@ export class ScriptConfig implements RefinableConfig {
    * JSON and parsed, counts). Default 32. Going over it fails the event.
    * Sandbox only: `node:vm` cannot bound a script's memory.
    */
-  @IsOptional()
+  // Not @IsOptional: that would let `null` through; only an omitted key means the default.
+  @ValidateIf((config: ScriptConfig) => config.memory_limit_mib !== undefined)
   @Max(MAX_SCRIPT_MEMORY_MIB, { message: MEMORY_HELP })
   @Min(1, { message: MEMORY_HELP })
   @IsInt({ message: MEMORY_HELP })
