@@ -285,7 +285,7 @@ describe('connectors: script', () => {
       expect(await dataOf(h, {})).to.equal(process.pid);
     });
 
-    it('has no process, require, module, timers, console, fetch, Buffer or WebAssembly, at any depth', async () => {
+    it('has no process, require, module, timers, console, fetch, Buffer, WebAssembly or shared memory, at any depth', async () => {
       const names = [
         'process',
         'require',
@@ -300,6 +300,8 @@ describe('connectors: script', () => {
         'console',
         'WebAssembly',
         'XMLHttpRequest',
+        'SharedArrayBuffer',
+        'Atomics',
       ];
       const h = await script(
         `const names = ${JSON.stringify(names)};
