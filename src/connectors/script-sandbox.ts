@@ -1,7 +1,4 @@
-import RELEASE_SYNC from '@jitl/quickjs-wasmfile-release-sync';
-import { newQuickJSWASMModuleFromVariant, newVariant } from 'quickjs-emscripten-core';
 import type {
-  CustomizeVariantOptions,
   DisposableResult,
   Intrinsics,
   QuickJSContext,
@@ -12,6 +9,7 @@ import type {
 import { errorLine, syntaxMessage } from './script-error-text';
 import { ScriptError } from './script-error';
 import type { ScriptFailure } from './script-error';
+import { loadQuickJs } from './script-sandbox-module';
 import { SANDBOX_PRELUDE, decodeOutcome } from './script-sandbox-prelude';
 import type {
   ScriptEvent,
@@ -55,15 +53,6 @@ const SANDBOX_INTRINSICS: Intrinsics = {
   MapSet: true,
   Promise: true,
 };
-const WASM_PAGE_BYTES = 64 * 1024;
-/** `WebAssembly.Memory`: Node has it, the project's TypeScript libs (ES2022, node) do not declare it. */
-const WasmMemory = (
-  globalThis as unknown as {
-    WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number }) => object };
-  }
-).WebAssembly.Memory;
-/** The memory the QuickJS build starts with (its INITIAL_MEMORY): code, stack, static data. */
-const INTERPRETER_BASE_BYTES = 16 * 1024 * 1024;
 
 /**
  * `mode: sandbox` (the default): runs the script in QuickJS compiled to
@@ -96,14 +85,14 @@ export class SandboxScriptRunner implements ScriptRunner {
   /** Loads the interpreter and compiles the script once; a syntax error names the task and line. */
   static async create(options: SandboxRunnerOptions): Promise<SandboxScriptRunner> {
     const runner = new SandboxScriptRunner(options);
-    runner.module = await loadModule(options.memoryLimitBytes);
+    runner.module = await loadQuickJs(options.memoryLimitBytes);
     runner.checkSyntax(runner.module);
     return runner;
   }
 
   /** Runs the script on a copy of the event in a fresh interpreter. */
   async run(event: ScriptEvent): Promise<ScriptOutcome> {
-    const module = this.module ?? (this.module = await loadModule(this.options.memoryLimitBytes));
+    const module = this.module ?? (this.module = await loadQuickJs(this.options.memoryLimitBytes));
     try {
       return this.runIn(module, event);
     } catch (error) {
@@ -297,26 +286,6 @@ export class SandboxScriptRunner implements ScriptRunner {
       cause === undefined ? undefined : { cause },
     );
   }
-}
-
-/*
- * QuickJS's own memory limit (`setMemoryLimit`) is not enough here: built
- * with Emscripten it counts each allocation as 8 bytes (malloc_usable_size
- * is 0 there), so it bounds the size of one allocation, not the total
- * (quickjs-emscripten issues #255, #271: 8 MiB "limit", 1.6 GB resident).
- * The hard bound is the WebAssembly memory itself: the module gets a memory
- * whose `maximum` is the interpreter's base plus the limit; past it,
- * `memory.grow` fails, malloc returns NULL and QuickJS throws its
- * "out of memory" error inside the script, which fails the event.
- */
-function loadModule(memoryLimitBytes: number): Promise<QuickJSWASMModule> {
-  const wasmMemory = new WasmMemory({
-    initial: INTERPRETER_BASE_BYTES / WASM_PAGE_BYTES,
-    maximum: Math.ceil((INTERPRETER_BASE_BYTES + memoryLimitBytes) / WASM_PAGE_BYTES),
-  });
-  return newQuickJSWASMModuleFromVariant(
-    newVariant(RELEASE_SYNC, { wasmMemory } as unknown as CustomizeVariantOptions),
-  );
 }
 
 /** Frees handles, then the context, then the runtime; a failure drops the module. */
