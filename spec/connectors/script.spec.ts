@@ -323,6 +323,14 @@ describe('connectors: script', () => {
         .and.match(/^refused: could not load module/);
     });
 
+    it('takes only JSON-like data in: a BigInt in the event fails it as input', async () => {
+      const h = await script('event');
+      const { error } = await failure(h, { n: 1n });
+      expect(error.failure).to.equal('input');
+      expect(error.code).to.equal('FLOWGEN_SCRIPT_INPUT');
+      expect(error.message).to.contain('its data is not JSON-like');
+    });
+
     it('shows no host file in stacks', async () => {
       const h = await script('try { null.x } catch (e) { e.stack }');
       const stack = (await dataOf(h, {})) as string;
