@@ -71,8 +71,9 @@ export class ScriptConfig implements RefinableConfig {
   timeout: string = DEFAULT_SCRIPT_TIMEOUT;
 
   /**
-   * Memory the sandbox may use for one event, in MiB (the event's data, as
-   * JSON and parsed, counts). Default 32. Going over it fails the event.
+   * Memory a script may use for one event, in MiB (the event's data, as
+   * JSON and parsed, counts). Default 32. The task's interpreter memory is
+   * bounded to its 16 MiB base plus this; going over fails the event.
    * Sandbox only: `node:vm` cannot bound a script's memory.
    */
   // Not @IsOptional: that would let `null` through; only an omitted key means the default.

@@ -22,7 +22,10 @@ import { scriptFilename } from './script-runner';
 /** Options of {@link SandboxScriptRunner}: a time bound is required here. */
 export interface SandboxRunnerOptions extends ScriptRunnerOptions {
   readonly timeoutMs: number;
-  /** Memory the interpreter may allocate for one event, in bytes. */
+  /**
+   * Memory a script may use for one event, in bytes: the task's interpreter
+   * memory is bounded to its base (16 MiB) plus this, and freed after each event.
+   */
   readonly memoryLimitBytes: number;
 }
 
