@@ -432,6 +432,22 @@ describe('connectors: script', () => {
       expect(await dataOf(h, {})).to.deep.equal(['undefined', null]);
     });
 
+    it('sandbox: globals a script keeps do not pile up across events (each event has the whole limit)', async () => {
+      // 12 MiB of globals per event under a 16 MiB limit: kept between events,
+      // they would go over by the third (the old node:vm path aborted the process this way).
+      const h = await script(
+        `const keep = (k) => { globalThis[k] = 'x'.repeat(12 * 1024 * 1024 - 64) + k; };
+         const count = event.data.n === 'control' ? 3 : 1;
+         for (let i = 0; i < count; i++) keep('k' + event.data.n + i);
+         Object.keys(globalThis).filter((k) => k.startsWith('k')).length`,
+        { memory_limit_mib: 16 },
+      );
+      // Control: three of them at once do go over the limit.
+      const { error } = await failure(h, { n: 'control' });
+      expect(error.failure, error.message).to.equal('memory');
+      for (let n = 0; n < 10; n++) expect(await dataOf(h, { n })).to.equal(1);
+    });
+
     it('trusted: globals persist between events of the task (one node:vm context), the event does not', async () => {
       const h = await script(
         'globalThis.count = (globalThis.count || 0) + 1; ({ data: { count, n: event.data.n } })',
