@@ -15,6 +15,7 @@ import type { FlowResult, FlowScenario } from './flow-scenario';
 import type { HandlerCostOptions, HandlerCostResult, Shape } from './handler-cost';
 import { MEMORY_TARGET_MIB, memoryGrowthMiB, memoryScenario } from './memory-collector-down';
 import type { ReceiverDecodeResult } from './receiver-decode';
+import type { ScriptCostOptions, ScriptCostResult } from './script-cost';
 import { fixed, table, verdict, whole } from './stats';
 
 const RESULTS_DIR = join(__dirname, '..', '..', 'bench', 'results');
@@ -234,6 +235,37 @@ async function main(): Promise<void> {
   );
   out('');
 
+  // 5. Script step cost
+  const scriptCost = await runChild<ScriptCostResult>(
+    'script-cost',
+    (quick
+      ? { events: 500, rounds: 3, warmupEvents: 200 }
+      : { events: 2_000, rounds: 7, warmupEvents: 500 }) satisfies ScriptCostOptions,
+    flags,
+  );
+  const costOf = (variant: string): number =>
+    scriptCost.variants.find((v) => v.variant === variant)?.usPerEvent ?? Number.NaN;
+  const stepOf = (variant: string): number =>
+    scriptCost.variants.find((v) => v.variant === variant)?.stepUs ?? Number.NaN;
+  out(
+    `## 5. Script step cost per event: source -> script -> sink, telemetry off ` +
+      `(median of ${scriptCost.options.rounds} alternated rounds of ${whole(scriptCost.options.events)} events)\n`,
+  );
+  out(
+    table(
+      ['variant', 'µs/event', 'p25..p75', 'script step µs', 'x no script', 'step x trusted (none)'],
+      scriptCost.variants.map((v) => [
+        v.variant,
+        fixed(v.usPerEvent, 1),
+        `${fixed(v.p25, 1)}..${fixed(v.p75, 1)}`,
+        fixed(v.stepUs, 1),
+        fixed(v.usPerEvent / costOf('no script'), 2),
+        v.variant === 'no script' ? '-' : fixed(v.stepUs / stepOf('trusted, timeout none'), 1),
+      ]),
+    ),
+  );
+  out('');
+
   // Targets
   const pick = (shape: Shape, variant: string): number =>
     hc.shapes[shape].find((v) => v.variant === variant)?.nsPerCall ?? Number.NaN;
@@ -305,7 +337,7 @@ async function main(): Promise<void> {
   );
   writeFileSync(
     file,
-    `${JSON.stringify({ mode: quick ? 'quick' : 'full', machine, seconds, handlerCost: hc, flows, memory: { ...mem, growthMiB: growth }, receiverDecode: rd, targets }, null, 2)}\n`,
+    `${JSON.stringify({ mode: quick ? 'quick' : 'full', machine, seconds, handlerCost: hc, flows, memory: { ...mem, growthMiB: growth }, receiverDecode: rd, scriptCost, targets }, null, 2)}\n`,
   );
   out(`results: ${file}`);
 }
