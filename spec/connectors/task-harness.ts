@@ -44,6 +44,8 @@ export interface Harness<T, C> {
   readonly ctx: TaskContext<C>;
   /** Aborts `ctx.signal`. */
   readonly controller: AbortController;
+  /** Aborts `ctx.deadline` (the runtime's shutdown deadline). */
+  readonly deadline: AbortController;
   /** Events pushed by the source, in order. */
   readonly pushed: FlowEvent[];
   /** Events the handler emitted for pushed events, in order. */
@@ -89,6 +91,7 @@ export async function startTask<T extends object, C = unknown>(
   const handlerName = getHandlerNames(cls)[0];
   if (handlerName === undefined) throw new Error(`${cls.name} has no @Handler`);
   const controller = new AbortController();
+  const deadline = new AbortController();
   const pushed: FlowEvent[] = [];
   const outputs: FlowEvent[] = [];
 
@@ -117,6 +120,7 @@ export async function startTask<T extends object, C = unknown>(
       task_id: id,
     }),
     signal: controller.signal,
+    deadline: deadline.signal,
     push: (event) =>
       options.push === undefined ? defaultPush(event) : options.push(event, defaultPush),
   };
@@ -127,6 +131,7 @@ export async function startTask<T extends object, C = unknown>(
     task,
     ctx,
     controller,
+    deadline,
     pushed,
     outputs,
     handle,

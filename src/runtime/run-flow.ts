@@ -14,7 +14,8 @@ import type { FlowDefinition } from './flow-definition';
 import { loadFlowFile } from './flow-loader';
 import { planFlow } from './flow-plan';
 import type { FlowRunStats } from './flow-worker';
-import { FlowWorker } from './flow-worker';
+import { FlowWorker, totalOf } from './flow-worker';
+import { ShutdownBudget, settlesWithin } from './shutdown-budget';
 import { TaskFailedError } from './task-failed-error';
 import { registerTaskClasses, taskTypesOf } from './task-registry';
 
@@ -35,7 +36,11 @@ export interface RunFlowOptions {
   readonly telemetry?: TelemetryHandle;
   /** Options for the providers built from `worker.telemetry`. */
   readonly providers?: CreateProvidersOptions;
-  /** Aborting starts a graceful shutdown: sources stop, in-flight events finish. */
+  /**
+   * Aborting starts a graceful shutdown: sources stop, in-flight events get
+   * until the deadline (`worker.shutdown_timeout`, less a share kept for the
+   * telemetry flush), then are abandoned and counted as lost.
+   */
   readonly signal?: AbortSignal;
   /** Events a channel between two tasks holds before the sender waits (default 64). */
   readonly channelCapacity?: number;
@@ -49,6 +54,11 @@ export interface FlowRunResult {
   readonly flow: string;
   /** Per-task counts: handled, failed, emitted. */
   readonly stats: FlowRunStats;
+  /**
+   * Events handed to a task and never finished, per task (only tasks with
+   * some): abandoned at the shutdown deadline. Empty when nothing was lost.
+   */
+  readonly lost: Readonly<Record<string, number>>;
 }
 
 /**
@@ -78,6 +88,9 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
   const plan = planFlow(def, container, worker);
   const telemetry =
     options.telemetry ?? registerTelemetry(container, worker.telemetry, options.providers);
+  const flushesTelemetry = options.telemetry === undefined && telemetry.enabled;
+  const log = options.logger ?? getLogger();
+  let budget: ShutdownBudget | undefined;
   try {
     const manager = container.resolve(FlowWorker);
     await manager.start(plan, container, {
@@ -87,16 +100,38 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
     });
     const done = manager.run();
     await untilDoneOrAborted(done, options.signal);
-    await manager.shutdown();
+    budget = new ShutdownBudget(worker.shutdownTimeoutMs, flushesTelemetry);
+    await manager.shutdown(budget.forEventsMs());
+    const lost = manager.lost();
+    reportLostEvents(lost, log);
     const failures = manager.failures();
     if (failures.length > 0) throw new TaskFailedError(failures);
-    return { flow: plan.name, stats: manager.stats() };
+    return { flow: plan.name, stats: manager.stats(), lost };
   } finally {
     if (options.telemetry === undefined) {
-      await telemetry.shutdown();
-      reportExport(telemetry, options.logger ?? getLogger());
+      // The flush gets what the events left of shutdown_timeout, never more:
+      // exports still in flight then are abandoned and counted as lost.
+      budget ??= new ShutdownBudget(worker.shutdownTimeoutMs, flushesTelemetry);
+      const remaining = budget.remainingMs();
+      if (!(await settlesWithin(telemetry.shutdown(), remaining))) {
+        log.warn(
+          { budget_ms: remaining },
+          'telemetry flush cut at the shutdown deadline; exports in flight are abandoned',
+        );
+      }
+      reportExport(telemetry, log);
     }
   }
+}
+
+/* Every event a task was handed either finished (ok or failed) or is counted here. */
+function reportLostEvents(lost: Readonly<Record<string, number>>, log: Logger): void {
+  const total = totalOf(lost);
+  if (total === 0) return;
+  log.warn(
+    { events_lost: total, lost_by_task: lost },
+    'some events were started and never finished; they are lost',
+  );
 }
 
 /*

@@ -11,9 +11,11 @@ import { DecoratorError } from '../decorators/decorator-error';
 import type { Channel } from './channel';
 import type { FlowEvent } from './event';
 import type { PlannedTask } from './flow-plan';
+import { DeadlineGate } from './deadline-gate';
 import { settleHandlerResult, toOutputEvents } from './handler-outputs';
 import { HandlerTimeoutError } from './handler-timeout-error';
 import type { TaskContext, TaskLifecycle } from './task-context';
+import { ShutdownDeadlineError } from './shutdown-deadline-error';
 import { WorkerStoppingError } from './worker-stopping-error';
 
 /**
@@ -40,7 +42,7 @@ export interface TaskStats {
 export interface NodeWiring {
   /** Aborted when sources must stop producing. */
   readonly stopSignal: AbortSignal;
-  /** Aborted when the shutdown deadline passed: retries stop waiting. */
+  /** Aborted when the shutdown deadline passed: retries and waits stop, `ctx.deadline` aborts. */
   readonly hardSignal: AbortSignal;
   /** The worker's logger. */
   readonly logger: Logger;
@@ -54,6 +56,12 @@ export interface NodeWiring {
 export class TaskNode {
   /** Counts of this task's run. */
   public readonly stats: TaskStats = { handled: 0, failed: 0, emitted: 0 };
+  /**
+   * Events handed to this task (pushed, or sent by an upstream task) whose
+   * handling has not ended. After a shutdown that hit its deadline: the
+   * events this task lost.
+   */
+  public unfinished = 0;
   /** The tasks downstream, each sent every event this task emits. */
   public readonly downstream: TaskNode[] = [];
   /** Upstream tasks still sending to `input`. */
@@ -63,6 +71,7 @@ export class TaskNode {
   private readonly handler: HandlerFn;
   private readonly name: string;
   private sinceYield = 0;
+  private readonly gate: DeadlineGate;
 
   constructor(
     public readonly planned: PlannedTask,
@@ -83,6 +92,7 @@ export class TaskNode {
       );
     }
     this.handler = originalOf(method as HandlerFn);
+    this.gate = new DeadlineGate(wiring.hardSignal, definition.name);
     this.ctx = {
       name: definition.name,
       id: definition.id,
@@ -90,6 +100,7 @@ export class TaskNode {
       config: planned.config,
       logger: wiring.logger.child({ task: definition.name, task_id: definition.id }),
       signal: wiring.stopSignal,
+      deadline: wiring.hardSignal,
       push: (event) => this.push(event),
     };
   }
@@ -121,22 +132,31 @@ export class TaskNode {
     return this.input === undefined;
   }
 
-  /** The task's whole run (init, event loop, close) in its `task.run` span. */
+  /**
+   * The task's whole run (init, event loop, close) in its `task.run` span.
+   * Rejects with a `ShutdownDeadlineError` when the shutdown deadline passes
+   * first; the input loop stops taking events at that moment.
+   */
   run(): Promise<void> {
-    return traceTaskRun(this.instance, async () => {
-      try {
-        await this.instance.init?.(this.ctx);
-        if (this.isSource) await this.instance.run?.(this.ctx);
-        else if (this.input !== undefined) {
-          for await (const event of this.input) {
-            await this.handleAndSend(event, event.parentContext).catch(() => undefined);
-            await this.letEventLoopRun();
-          }
+    return traceTaskRun(this.instance, () => this.gate.race(this.runToEnd()));
+  }
+
+  private async runToEnd(): Promise<void> {
+    try {
+      await this.instance.init?.(this.ctx);
+      if (this.isSource) await this.instance.run?.(this.ctx);
+      else if (this.input !== undefined) {
+        const input = this.input;
+        for (let next = await this.gate.receive(input); next.done !== true; ) {
+          const event = next.value;
+          await this.handleAndSend(event, event.parentContext).catch(() => undefined);
+          await this.letEventLoopRun();
+          next = await this.gate.receive(input);
         }
-      } finally {
-        await this.instance.close?.();
       }
-    });
+    } finally {
+      await this.instance.close?.();
+    }
   }
 
   /*
@@ -146,6 +166,7 @@ export class TaskNode {
    */
   private async push(event: FlowEvent): Promise<readonly FlowEvent[]> {
     if (this.wiring.stopSignal.aborted) throw new WorkerStoppingError(this.name);
+    this.unfinished++;
     const parent = event.spanContext?.isRemote === true ? event.parentContext : ROOT_CONTEXT;
     try {
       return await this.handleAndSend(event, parent);
@@ -163,7 +184,11 @@ export class TaskNode {
   private async handleAndSend(event: FlowEvent, parent: Context): Promise<FlowEvent[]> {
     const out = await this.handle(event, parent);
     for (const next of out) {
-      for (const node of this.downstream) await node.input?.send(next);
+      for (const node of this.downstream) {
+        if (node.input === undefined) continue;
+        node.unfinished++;
+        await this.gate.send(node.input, next);
+      }
     }
     this.stats.emitted += out.length;
     return out;
@@ -187,10 +212,20 @@ export class TaskNode {
         );
         setAttempts(span, attempts);
         this.stats.handled++;
+        this.unfinished--;
         return toOutputEvents(result, event);
       } catch (error) {
         setAttempts(span, attempts);
+        if (error instanceof ShutdownDeadlineError) {
+          // Neither handled nor failed: lost, and counted so in the report.
+          this.ctx.logger.warn(
+            { event_id: event.id, attempts },
+            'event abandoned at the shutdown deadline',
+          );
+          throw error;
+        }
         this.stats.handled++;
+        this.unfinished--;
         this.stats.failed++;
         this.ctx.logger.error(
           { err: error, event_id: event.id, attempts },
@@ -202,7 +237,9 @@ export class TaskNode {
   }
 
   private attempt(event: FlowEvent): Promise<unknown> {
-    const settled = settleHandlerResult(this.handler.call(this.instance, event, this.ctx));
+    const settled = this.gate.race(
+      settleHandlerResult(this.handler.call(this.instance, event, this.ctx)),
+    );
     const limit = this.planned.handlerTimeoutMs;
     if (limit === undefined) return settled;
     let timer: NodeJS.Timeout | undefined;
