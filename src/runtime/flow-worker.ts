@@ -53,6 +53,7 @@ const SETTLE_AFTER_DEADLINE_MS = 200;
 export class FlowWorker {
   private readonly nodes: TaskNode[] = [];
   private readonly failed: TaskFailure[] = [];
+  private readonly ended = new Set<TaskNode>();
   private readonly stopController = new AbortController();
   private readonly hardController = new AbortController();
   private options: FlowWorkerOptions = {};
@@ -130,8 +131,14 @@ export class FlowWorker {
     this.hardController.abort();
     await settlesWithin(this.running, SETTLE_AFTER_DEADLINE_MS);
     const lost = this.lost();
+    const stillRunning = this.nodes.filter((n) => !this.ended.has(n)).map((n) => n.ctx.name);
     this.logger.warn(
-      { deadline_ms: deadline, events_lost: totalOf(lost), lost_by_task: lost },
+      {
+        deadline_ms: deadline,
+        events_lost: totalOf(lost),
+        lost_by_task: lost,
+        ...(stillRunning.length > 0 ? { tasks_still_running: stillRunning } : {}),
+      },
       'shutdown deadline passed with events in flight; they are abandoned and counted as lost',
     );
   }
@@ -177,6 +184,7 @@ export class FlowWorker {
       void node.drainInput();
       throw error;
     } finally {
+      this.ended.add(node);
       for (const next of node.downstream) next.upstreamDone();
     }
   }

@@ -98,6 +98,8 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
       shutdownTimeoutMs: worker.shutdownTimeoutMs,
       logger: options.logger,
     });
+    // Stopped before it began (a signal during start-up): sources produce nothing.
+    if (options.signal?.aborted === true) manager.stop();
     const done = manager.run();
     await untilDoneOrAborted(done, options.signal);
     budget = new ShutdownBudget(worker.shutdownTimeoutMs, flushesTelemetry);

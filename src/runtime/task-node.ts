@@ -134,17 +134,18 @@ export class TaskNode {
 
   /**
    * The task's whole run (init, event loop, close) in its `task.run` span.
-   * Rejects with a `ShutdownDeadlineError` when the shutdown deadline passes
-   * first; the input loop stops taking events at that moment.
+   * At the shutdown deadline the input loop stops taking events and ends;
+   * an `init` or a source's `run` still going then rejects with a
+   * `ShutdownDeadlineError` (close is still called).
    */
   run(): Promise<void> {
-    return traceTaskRun(this.instance, () => this.gate.race(this.runToEnd()));
+    return traceTaskRun(this.instance, () => this.runToEnd());
   }
 
   private async runToEnd(): Promise<void> {
     try {
-      await this.instance.init?.(this.ctx);
-      if (this.isSource) await this.instance.run?.(this.ctx);
+      await this.gate.race(Promise.resolve(this.instance.init?.(this.ctx)));
+      if (this.isSource) await this.gate.race(Promise.resolve(this.instance.run?.(this.ctx)));
       else if (this.input !== undefined) {
         const input = this.input;
         for (let next = await this.gate.receive(input); next.done !== true; ) {
