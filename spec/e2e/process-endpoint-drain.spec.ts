@@ -59,9 +59,7 @@ describe('e2e: http_endpoint with parked requests stops within shutdown_timeout 
     expect(exit.msSinceSignal, 'exit within shutdown_timeout + margin').to.be.below(
       shutdownMs + 2_500,
     );
-    expect(settled, 'every client had its answer when the worker was gone').to.not.equal(
-      'pending',
-    );
+    expect(settled, 'every client had its answer when the worker was gone').to.not.equal('pending');
     const results = settled as Outcome[];
     const statuses = new Map<string, number>();
     for (const r of results) {

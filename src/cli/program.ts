@@ -41,7 +41,11 @@ export async function runProgram(argv: readonly string[], stop: StopRequests): P
     )
     .argument('<flow>', 'the flow YAML file')
     .option('-c, --config <file>', 'the worker config YAML (telemetry, retry, shutdown_timeout)')
-    .action(async (flow: string, options: { config?: string }) => {
+    .option(
+      '--no-parent-watch',
+      'keep running when the parent process exits (by default an orphaned worker stops gracefully)',
+    )
+    .action(async (flow: string, options: { config?: string; parentWatch: boolean }) => {
       exitWhenDone = true;
       process.exitCode = await runCommand(flow, options, stop);
     });

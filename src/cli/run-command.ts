@@ -10,6 +10,11 @@ import type { StopRequests } from './signal-handling';
 export interface RunCommandOptions {
   /** The worker config file (telemetry, retry defaults, deadlines). */
   readonly config?: string;
+  /**
+   * Whether to stop gracefully when the parent process exits (default true).
+   * False for a worker detached on purpose (`setsid flowgen run ... &`).
+   */
+  readonly parentWatch?: boolean;
 }
 
 /**
@@ -43,16 +48,20 @@ export async function runCommand(
       ? loadWorkerConfig(undefined)
       : loadWorkerConfigFile(options.config);
   const unwatch = armWatchdog(stop.signal, worker.shutdownTimeoutMs);
-  const stopWatchingParent = stop.detached
-    ? () => undefined
-    : watchForOrphaning((from, to) => {
-        log.warn(
-          { former_parent_pid: from, parent_pid: to },
-          'the parent process exited (this worker was orphaned); stopping gracefully',
-        );
-        stop.request('orphaned');
-      });
+  const stopWatchingParent =
+    options.parentWatch === false
+      ? () => undefined
+      : watchForOrphaning((from, to) => {
+          log.warn(
+            { former_parent_pid: from, parent_pid: to },
+            'the parent process exited (this worker was orphaned); stopping gracefully',
+          );
+          stop.request('orphaned');
+        });
   try {
+    // A signal that came while the config was read (a blocking read) is
+    // delivered on the next turn of the event loop: take it before starting.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const result = await runFlow({ flow: flowFile, worker, signal: stop.signal });
     log.info(
       { flow: result.flow, stats: result.stats, events_lost: totalOf(result.lost) },

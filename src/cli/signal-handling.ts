@@ -3,7 +3,6 @@
  * so it imports nothing but Node itself, and a signal that arrives while the
  * rest loads is already a graceful stop instead of a kill.
  */
-import { readFileSync } from 'node:fs';
 import { EXIT_INTERRUPTED } from './exit-codes';
 
 /** The signals that stop a worker gracefully: SIGTERM (orchestrators), SIGINT (Ctrl-C), SIGHUP (terminal closed). */
@@ -21,10 +20,6 @@ export interface StopReporter {
 export interface StopRequests {
   /** Aborted at the first request; its `reason` is the signal name or the other reason given. */
   readonly signal: AbortSignal;
-  /** Signals this process listens to (SIGHUP is left alone when it was ignored at start, as under `nohup`). */
-  readonly signals: readonly NodeJS.Signals[];
-  /** Whether SIGHUP was ignored when the process started (`nohup`): the worker is meant to outlive its parent. */
-  readonly detached: boolean;
   /** Requests a graceful stop for another reason than a signal (e.g. the parent process died). */
   request(reason: string): void;
   /** Sets who reports; a request made before is reported at once. */
@@ -37,8 +32,6 @@ export interface StopRequests {
 export interface StopSignalOptions {
   /** Ends the process on a second signal (default `process.exit`). */
   readonly exit?: (code: number) => void;
-  /** The `SigIgn` mask text of /proc/self/status (default: read it; absent off Linux). */
-  readonly ignoredMask?: string;
 }
 
 /**
@@ -57,8 +50,9 @@ export interface StopSignalOptions {
 export function installStopSignals(options: StopSignalOptions = {}): StopRequests {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const controller = new AbortController();
-  const detached = sighupIgnored(options.ignoredMask ?? readIgnoredMask());
-  const signals = STOP_SIGNALS.filter((s) => !(detached && s === 'SIGHUP'));
+  // Node resets an inherited SIG_IGN at start-up, so `nohup` cannot keep
+  // SIGHUP away: it always stops the worker gracefully (documented).
+  const signals = STOP_SIGNALS;
   let reporter: StopReporter | undefined;
 
   const request = (reason: string): void => {
@@ -79,8 +73,6 @@ export function installStopSignals(options: StopSignalOptions = {}): StopRequest
 
   return {
     signal: controller.signal,
-    signals,
-    detached,
     request,
     setReporter(next: StopReporter): void {
       reporter = next;
@@ -90,18 +82,4 @@ export function installStopSignals(options: StopSignalOptions = {}): StopRequest
       for (const signal of signals) process.off(signal, onSignal);
     },
   };
-}
-
-/** SIGHUP is signal 1: bit 0 of the hexadecimal SigIgn mask. */
-function sighupIgnored(mask: string | undefined): boolean {
-  if (mask === undefined || !/^[0-9a-f]+$/i.test(mask)) return false;
-  return (parseInt(mask.slice(-1), 16) & 1) === 1;
-}
-
-function readIgnoredMask(): string | undefined {
-  try {
-    return /^SigIgn:\s*([0-9a-f]+)$/im.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-  } catch {
-    return undefined; // not Linux: no way to tell, so SIGHUP stops the worker
-  }
 }

@@ -24,6 +24,10 @@ export function catchesSignal(pid: number, signal: NodeJS.Signals): boolean {
  * Polls (every millisecond) until `pid` handles `signal`; rejects after
  * `timeoutMs`. Lets a spec send a signal at the first moment the process can
  * take it, without guessing how long Node takes to boot on a busy machine.
+ *
+ * Wait for SIGHUP, not SIGTERM or SIGINT: Node itself catches those two from
+ * its first instant (to restore the terminal, then die by the signal), so
+ * their bits say nothing about the program's own handlers.
  */
 export async function untilCatches(
   pid: number,
