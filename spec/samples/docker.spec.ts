@@ -22,7 +22,8 @@ describe('samples/docker: a worker image that gets its stop signal', () => {
     const argv = JSON.parse(entry[0]!.slice('ENTRYPOINT'.length)) as string[];
     expect(argv.slice(0, 2)).to.deep.equal(['/usr/bin/tini', '--']);
     expect(argv.slice(2)).to.deep.equal(['node', '/app/dist/src/cli.js']);
-    const runtime = instructions.slice(instructions.findLastIndex((l) => l.startsWith('FROM')));
+    const stages = instructions.map((l, i) => (l.startsWith('FROM') ? i : -1));
+    const runtime = instructions.slice(Math.max(...stages));
     expect(runtime.filter((l) => /\b(npm|npx)\b/.test(l))).to.deep.equal([]);
     expect(instructions).to.include('STOPSIGNAL SIGTERM');
   });
