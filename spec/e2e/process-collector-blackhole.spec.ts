@@ -1,27 +1,10 @@
 import { expect } from 'chai';
-import { startBlackHole } from './support/black-hole';
-import type { BlackHole } from './support/black-hole';
+import { blackHoleWorker } from './support/black-hole';
 import { processScene } from './support/process-scene';
 import type { LogLine } from './support/spawn-worker';
 
 const LOST_REPORT = 'telemetry: some spans never reached the collector';
 const isEventLine = (line: LogLine): boolean => line.msg === 'event' && line.task === 'out';
-
-/** A worker config exporting to `hole`, with long export timeouts: only the shutdown bound can end the wait. */
-function blackHoleWorker(hole: BlackHole, shutdownMs: number, scheduledDelay: string): string {
-  return [
-    'telemetry:',
-    '  enabled: true',
-    `  otlp_endpoint: '${hole.endpoint}'`,
-    '  service_name: e2e-black-hole',
-    '  metrics_export_interval: 60s',
-    '  batch:',
-    `    scheduled_delay: ${scheduledDelay}`,
-    '    export_timeout: 60s',
-    `shutdown_timeout: ${shutdownMs}ms`,
-    '',
-  ].join('\n');
-}
 
 describe('e2e: a collector that accepts and never answers cannot hold the worker (real child processes)', () => {
   const scene = processScene('flowgen-e2e-black-hole-');
@@ -29,10 +12,8 @@ describe('e2e: a collector that accepts and never answers cannot hold the worker
   it('@slow SIGTERM with exports in flight (export_timeout 60s): report at the deadline, every span counted lost, exit right after', async function () {
     this.timeout(30_000);
     const shutdownMs = 3_000;
-    const hole = await startBlackHole();
-    scene.onCleanup(() => hole.close());
+    const { hole, config } = await blackHoleWorker(scene, { shutdownMs, scheduledDelay: '200ms' });
     const flow = scene.dir.fixture('flows/endless-ticks.yaml');
-    const config = scene.dir.write('worker.yaml', blackHoleWorker(hole, shutdownMs, '200ms'));
     const worker = scene.pool.spawn(['run', flow, '--config', config], { label: 'worker' });
 
     await worker.waitForLogCount(isEventLine, 20, 10_000, '20 logged events');
@@ -59,10 +40,8 @@ describe('e2e: a collector that accepts and never answers cannot hold the worker
   it('@slow a flow that ends by itself exits within shutdown_timeout of its end, not at the export deadline', async function () {
     this.timeout(30_000);
     const shutdownMs = 2_000;
-    const hole = await startBlackHole();
-    scene.onCleanup(() => hole.close());
+    const { hole, config } = await blackHoleWorker(scene, { shutdownMs, scheduledDelay: '30s' });
     const flow = scene.dir.fixture('flows/one-event.yaml');
-    const config = scene.dir.write('worker.yaml', blackHoleWorker(hole, shutdownMs, '30s'));
     const worker = scene.pool.spawn(['run', flow, '--config', config], { label: 'worker' });
 
     const exit = await worker.waitForExit(shutdownMs + 8_000);

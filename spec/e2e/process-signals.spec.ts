@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { startBlackHole } from './support/black-hole';
+import { blackHoleWorker } from './support/black-hole';
 import { processScene } from './support/process-scene';
 import { untilCatches } from './support/signal-ready';
 import type { LogLine, WorkerProcess } from './support/spawn-worker';
@@ -19,10 +19,23 @@ describe('e2e: stop signals at any moment of a worker process (real child proces
    * spec writes it. A signal sent before that lands while the worker is
    * still starting (nothing loaded from the flow, nothing connected).
    */
-  function configPipe(): string {
+  async function startBlockedOnConfig(): Promise<{ worker: WorkerProcess; fifo: string }> {
     const fifo = path.join(scene.dir.path, 'worker.fifo');
     execFileSync('mkfifo', [fifo]);
-    return fifo;
+    const flow = scene.dir.fixture('flows/endless-ticks.yaml');
+    const worker = scene.pool.spawn(['run', flow, '--config', fifo], { label: 'worker' });
+    // The flowgen handlers are in (SIGHUP is the last one installed).
+    await untilCatches(worker.pid, 'SIGHUP', 10_000);
+    return { worker, fifo };
+  }
+
+  /* An endless flow exporting to a collector that never answers, 5 events in. */
+  async function tickingToBlackHole(shutdownMs: number): Promise<WorkerProcess> {
+    const { config } = await blackHoleWorker(scene, { shutdownMs });
+    const flow = scene.dir.fixture('flows/endless-ticks.yaml');
+    const worker = scene.pool.spawn(['run', flow, '--config', config], { label: 'worker' });
+    await worker.waitForLogCount(isEventLine, 5, 10_000, '5 logged events');
+    return worker;
   }
 
   /* Writes the config into the pipe; gives up when the worker is gone (nobody would read it). */
@@ -32,12 +45,7 @@ describe('e2e: stop signals at any moment of a worker process (real child proces
 
   it('@slow SIGTERM at the first moment the process can take it (config not read yet): graceful, no event, exit 0', async function () {
     this.timeout(20_000);
-    const fifo = configPipe();
-    const flow = scene.dir.fixture('flows/endless-ticks.yaml');
-    const worker = scene.pool.spawn(['run', flow, '--config', fifo], { label: 'worker' });
-
-    // The flowgen handlers are in (SIGHUP is the last one installed).
-    await untilCatches(worker.pid, 'SIGHUP', 10_000);
+    const { worker, fifo } = await startBlockedOnConfig();
     worker.signal('SIGTERM');
     await feed(fifo, 'shutdown_timeout: 2s\n', worker);
     const exit = await worker.waitForExit(10_000);
@@ -58,11 +66,7 @@ describe('e2e: stop signals at any moment of a worker process (real child proces
 
   it('@slow two signals while starting: exit 130, nothing run', async function () {
     this.timeout(20_000);
-    const fifo = configPipe();
-    const flow = scene.dir.fixture('flows/endless-ticks.yaml');
-    const worker = scene.pool.spawn(['run', flow, '--config', fifo], { label: 'worker' });
-
-    await untilCatches(worker.pid, 'SIGHUP', 10_000);
+    const { worker, fifo } = await startBlockedOnConfig();
     // Two different signals: two of the same kind may merge while pending.
     worker.signal('SIGTERM');
     worker.signal('SIGINT');
@@ -109,16 +113,7 @@ describe('e2e: stop signals at any moment of a worker process (real child proces
 
   it('@slow a second SIGTERM during the final flush to a collector that never answers: exit 130 at once', async function () {
     this.timeout(20_000);
-    const hole = await startBlackHole();
-    scene.onCleanup(() => hole.close());
-    const flow = scene.dir.fixture('flows/endless-ticks.yaml');
-    const config = scene.dir.write(
-      'worker.yaml',
-      `telemetry: { enabled: true, otlp_endpoint: '${hole.endpoint}', service_name: e2e-flush }\nshutdown_timeout: 20s\n`,
-    );
-    const worker = scene.pool.spawn(['run', flow, '--config', config], { label: 'worker' });
-
-    await worker.waitForLogCount(isEventLine, 5, 10_000, '5 logged events');
+    const worker = await tickingToBlackHole(20_000);
     worker.signal('SIGTERM');
     await worker.waitForLog(isStoppingLine, 5_000, 'the "stopping" line');
     await sleep(500);
@@ -133,16 +128,7 @@ describe('e2e: stop signals at any moment of a worker process (real child proces
 
   it('@slow a second SIGTERM right after the report never kills the worker by the signal', async function () {
     this.timeout(20_000);
-    const hole = await startBlackHole();
-    scene.onCleanup(() => hole.close());
-    const flow = scene.dir.fixture('flows/endless-ticks.yaml');
-    const config = scene.dir.write(
-      'worker.yaml',
-      `telemetry: { enabled: true, otlp_endpoint: '${hole.endpoint}', service_name: e2e-after }\nshutdown_timeout: 2s\n`,
-    );
-    const worker = scene.pool.spawn(['run', flow, '--config', config], { label: 'worker' });
-
-    await worker.waitForLogCount(isEventLine, 5, 10_000, '5 logged events');
+    const worker = await tickingToBlackHole(2_000);
     worker.signal('SIGTERM');
     await worker.waitForLog(
       (l) => l.msg === 'telemetry: some spans never reached the collector',

@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import type { ProcessScene } from './process-scene';
 
 /**
  * A collector that is not there in the worst way: a TCP server that accepts
@@ -44,4 +45,42 @@ export async function startBlackHole(): Promise<BlackHole> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Options of {@link blackHoleWorker}. */
+export interface BlackHoleWorkerOptions {
+  /** The worker's `shutdown_timeout` in ms. */
+  readonly shutdownMs: number;
+  /** `batch.scheduled_delay` (default the config's own, 5s). */
+  readonly scheduledDelay?: string;
+  /** `service_name` (default e2e-black-hole). */
+  readonly service?: string;
+}
+
+/**
+ * Starts a {@link BlackHole} for this test (closed after it) and writes a
+ * worker config exporting to it with a 60 s export timeout, so that only
+ * the shutdown bound can end the wait. Returns the hole and the config path.
+ */
+export async function blackHoleWorker(
+  scene: ProcessScene,
+  options: BlackHoleWorkerOptions,
+): Promise<{ hole: BlackHole; config: string }> {
+  const hole = await startBlackHole();
+  scene.onCleanup(() => hole.close());
+  const lines = [
+    'telemetry:',
+    '  enabled: true',
+    `  otlp_endpoint: '${hole.endpoint}'`,
+    `  service_name: ${options.service ?? 'e2e-black-hole'}`,
+    '  metrics_export_interval: 60s',
+    '  batch:',
+    ...(options.scheduledDelay === undefined
+      ? []
+      : [`    scheduled_delay: ${options.scheduledDelay}`]),
+    '    export_timeout: 60s',
+    `shutdown_timeout: ${options.shutdownMs}ms`,
+    '',
+  ];
+  return { hole, config: scene.dir.write('worker.yaml', lines.join('\n')) };
 }
