@@ -28,6 +28,13 @@ function alive(pid: number): boolean {
 }
 
 describe('e2e: an orphaned worker notices and stops gracefully (real child processes)', () => {
+  let workerPid = -1;
+  // Before processScene's own hook, which waits for the wrapper's pipes: the
+  // orphan holds them until it is gone.
+  afterEach(() => {
+    if (alive(workerPid)) process.kill(workerPid, 'SIGKILL');
+    workerPid = -1;
+  });
   const scene = processScene('flowgen-e2e-orphan-');
 
   it('@slow the wrapper that started it dies by SIGTERM without forwarding it: the worker stops, reports and exits', async function () {
@@ -40,10 +47,6 @@ describe('e2e: an orphaned worker notices and stops gracefully (real child proce
     const wrapper = scene.pool.spawn(['-e', WRAPPER, CLI_PATH, 'run', flow, '--config', config], {
       command: process.execPath,
       label: 'wrapper+worker',
-    });
-    let workerPid = -1;
-    scene.onCleanup(() => {
-      if (alive(workerPid)) process.kill(workerPid, 'SIGKILL');
     });
     await wrapper.waitForLogCount(isEventLine, 5, 10_000, '5 logged events');
     workerPid = Number(/worker pid (\d+)/.exec(wrapper.stdout())?.[1]);
@@ -76,10 +79,6 @@ describe('e2e: an orphaned worker notices and stops gracefully (real child proce
       ['-e', WRAPPER, CLI_PATH, 'run', flow, '--config', config, '--no-parent-watch'],
       { command: process.execPath, label: 'wrapper+worker' },
     );
-    let workerPid = -1;
-    scene.onCleanup(() => {
-      if (alive(workerPid)) process.kill(workerPid, 'SIGKILL');
-    });
     await wrapper.waitForLogCount(isEventLine, 5, 10_000, '5 logged events');
     workerPid = Number(/worker pid (\d+)/.exec(wrapper.stdout())?.[1]);
     wrapper.signal('SIGTERM');
