@@ -8,6 +8,7 @@ import type { CreateProvidersOptions } from '../telemetry/create-providers';
 import type { Logger } from '../telemetry/logger';
 import { getLogger } from '../telemetry/logger';
 import { spansLost } from '../telemetry/export-retry-stats';
+import { OpenSpanCounter } from '../telemetry/open-span-counter';
 import { registerTelemetry } from '../telemetry/register-telemetry';
 import type { TelemetryHandle } from '../telemetry/telemetry-handle';
 import type { FlowDefinition } from './flow-definition';
@@ -86,8 +87,13 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
   );
   const def = typeof options.flow === 'string' ? loadFlowFile(options.flow) : options.flow;
   const plan = planFlow(def, container, worker);
+  const openSpans = new OpenSpanCounter();
   const telemetry =
-    options.telemetry ?? registerTelemetry(container, worker.telemetry, options.providers);
+    options.telemetry ??
+    registerTelemetry(container, worker.telemetry, {
+      ...options.providers,
+      spanProcessors: [...(options.providers?.spanProcessors ?? []), openSpans],
+    });
   const flushesTelemetry = options.telemetry === undefined && telemetry.enabled;
   const log = options.logger ?? getLogger();
   let budget: ShutdownBudget | undefined;
@@ -121,7 +127,7 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
           'telemetry flush cut at the shutdown deadline; exports in flight are abandoned',
         );
       }
-      reportExport(telemetry, log);
+      reportExport(telemetry, log, openSpans.open);
     }
   }
 }
@@ -138,16 +144,18 @@ function reportLostEvents(lost: Readonly<Record<string, number>>, log: Logger): 
 
 /*
  * Every span of a processed event either reached the collector or is counted
- * here: one line at the end of the run says which.
+ * here: one line at the end of the run says which. A span still open now
+ * (started by a handler the shutdown deadline abandoned) is never exported.
  */
-function reportExport(telemetry: TelemetryHandle, log: Logger): void {
+function reportExport(telemetry: TelemetryHandle, log: Logger, openSpans: number): void {
   const stats = telemetry.exportStats();
   if (stats?.spansEnded === undefined || stats.spans === undefined) return;
-  const lost = spansLost(stats);
+  const lost = spansLost(stats) + openSpans;
   const line = {
     spans_ended: stats.spansEnded,
     spans_exported: stats.spans?.exportedItems ?? 0,
     spans_lost: lost,
+    ...(openSpans > 0 ? { spans_never_ended: openSpans } : {}),
     export_retries: stats.spans?.retries ?? 0,
   };
   if (lost > 0) log.warn(line, 'telemetry: some spans never reached the collector');
