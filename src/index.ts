@@ -105,6 +105,7 @@ export { RetryPolicy } from './runtime/retry-policy';
 export type { RetryPolicyOptions } from './runtime/retry-policy';
 export { HandlerTimeoutError } from './runtime/handler-timeout-error';
 export { WorkerStoppingError } from './runtime/worker-stopping-error';
+export { ShutdownDeadlineError } from './runtime/shutdown-deadline-error';
 export { TaskFailedError } from './runtime/task-failed-error';
 export type { TaskFailure } from './runtime/task-failed-error';
 
