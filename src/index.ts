@@ -6,10 +6,11 @@ export { Handler } from './decorators/handler.decorator';
 export { TaskManager } from './decorators/task-manager.decorator';
 export type { RegisteredTask } from './decorators/task-manager.decorator';
 export { DecoratorError } from './decorators/decorator-error';
-export type { TaskOptions, Constructor } from './metadata/task-metadata';
+export type { TaskOptions, TaskManagerMethods, Constructor } from './metadata/task-metadata';
 
 // Telemetry: registration and DI tokens
 export { registerTelemetry } from './telemetry/register-telemetry';
+export type { RegisterTelemetryOptions, ExistingProviders } from './telemetry/register-telemetry';
 export { registerTelemetryProviders } from './telemetry/register-providers';
 export type { TelemetryProviders } from './telemetry/register-providers';
 export {
@@ -36,10 +37,14 @@ export { Instrumentation } from './telemetry/instrumentation';
 // Telemetry: spans, attributes, context
 export { bindTask, taskIdentityOf } from './telemetry/task-binding';
 export type { TaskIdentity } from './telemetry/task-binding';
-export { setSpanAttributes, traceChild, traceTaskRun, traceHandle } from './telemetry/task-spans';
+export { setSpanAttributes, traceChild, traceTaskRun } from './telemetry/task-spans';
+export { invokeHandler } from './telemetry/invoke-handler';
+export type { HandlerPolicy, AttemptRunner } from './telemetry/invoke-handler';
+export { injectTraceContext, extractTraceContext } from './telemetry/trace-propagation';
+export type { TraceCarrier } from './telemetry/trace-propagation';
 export { sanitizeAttributes, MAX_ATTRIBUTE_LENGTH } from './telemetry/attribute-values';
 export type { ConnectorAttributes, ConnectorAttributeValue } from './telemetry/attribute-values';
-export { activeContext, activeSpan } from './telemetry/context-manager';
+export { activeContext, activeSpan, ensureContextManager } from './telemetry/context-manager';
 export { setTelemetryFailureListener } from './telemetry/telemetry-failure';
 export type { TelemetryFailureListener } from './telemetry/telemetry-failure';
 export {
@@ -89,10 +94,10 @@ export { IsDuration } from './config/is-duration';
 
 // Runtime
 export { FlowEvent, parseTraceHeaders } from './runtime/event';
-export type { EventMetadata, FlowEventInit, TraceHeaders } from './runtime/event';
+export type { EventMetadata, FlowEventInit } from './runtime/event';
 export type { TaskContext, TaskLifecycle } from './runtime/task-context';
-export { runFlow } from './runtime/run-flow';
-export type { RunFlowOptions, FlowRunResult } from './runtime/run-flow';
+export { runFlow } from './run-flow';
+export type { RunFlowOptions, FlowRunResult } from './run-flow';
 export { FlowWorker } from './runtime/flow-worker';
 export type { FlowWorkerOptions, FlowRunStats } from './runtime/flow-worker';
 export { parseFlow, loadFlowFile } from './runtime/flow-loader';

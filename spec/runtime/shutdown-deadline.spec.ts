@@ -5,7 +5,7 @@ import { Handler } from '../../src/decorators/handler.decorator';
 import { Task } from '../../src/decorators/task.decorator';
 import { FlowEvent } from '../../src/runtime/event';
 import { parseFlow } from '../../src/runtime/flow-loader';
-import { runFlow } from '../../src/runtime/run-flow';
+import { runFlow } from '../../src/run-flow';
 import type { TaskContext, TaskLifecycle } from '../../src/runtime/task-context';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
 import { ListSource } from './fixtures/test-tasks';

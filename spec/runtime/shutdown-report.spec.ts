@@ -5,7 +5,7 @@ import { loadWorkerConfig } from '../../src/config/worker-config';
 import { Handler } from '../../src/decorators/handler.decorator';
 import { Task } from '../../src/decorators/task.decorator';
 import { parseFlow } from '../../src/runtime/flow-loader';
-import { runFlow } from '../../src/runtime/run-flow';
+import { runFlow } from '../../src/run-flow';
 import { TRACER_PROVIDER } from '../../src/telemetry/tokens';
 import { captureLogger } from '../e2e/support/capture-logger';
 import { ReceiverPool, telemetryTo } from '../e2e/support/export-run';

@@ -1,7 +1,7 @@
 import { loadWorkerConfig, loadWorkerConfigFile } from '../config/worker-config';
 import { getLogger } from '../telemetry/logger';
 import { totalOf } from '../runtime/flow-worker';
-import { runFlow } from '../runtime/run-flow';
+import { runFlow } from '../run-flow';
 import { EXIT_FAILURE, EXIT_OK } from './exit-codes';
 import { watchForOrphaning } from './orphan-watch';
 import type { StopRequests } from './signal-handling';
@@ -62,7 +62,14 @@ export async function runCommand(
     // A signal that came while the config was read (a blocking read) is
     // delivered on the next turn of the event loop: take it before starting.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const result = await runFlow({ flow: flowFile, worker, signal: stop.signal });
+    // The worker's providers become the OTel globals, so instrumentation
+    // libraries loaded with the flow's tasks export with its service.name.
+    const result = await runFlow({
+      flow: flowFile,
+      worker,
+      signal: stop.signal,
+      installGlobals: true,
+    });
     log.info(
       { flow: result.flow, stats: result.stats, events_lost: totalOf(result.lost) },
       'flow finished',

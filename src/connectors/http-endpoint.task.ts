@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { Handler } from '../decorators/handler.decorator';
 import { Task } from '../decorators/task.decorator';
 import type { EventMetadata, FlowEvent } from '../runtime/event';
-import { parseTraceHeaders } from '../runtime/event';
 import type { TaskContext, TaskLifecycle } from '../runtime/task-context';
 import { settlesWithin } from '../runtime/shutdown-budget';
 import { ShutdownDeadlineError } from '../runtime/shutdown-deadline-error';
 import { WorkerStoppingError } from '../runtime/worker-stopping-error';
 import { setSpanAttributes } from '../telemetry/task-spans';
+import { extractTraceContext } from '../telemetry/trace-propagation';
 import { HttpEndpointConfig } from './http-endpoint-config';
 import { HttpListenError } from './http-errors';
 import { sourceEvent } from './root-event';
@@ -222,7 +222,7 @@ export class HttpEndpointTask implements TaskLifecycle<HttpEndpointConfig> {
 
     const event = sourceEvent(data, {
       metadata,
-      spanContext: parseTraceHeaders(header(req, 'traceparent'), header(req, 'tracestate')),
+      traceContext: extractTraceContext(req.headers),
     });
     let out: readonly FlowEvent[];
     try {

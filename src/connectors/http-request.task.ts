@@ -1,15 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
-import { defaultTextMapSetter } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { Handler } from '../decorators/handler.decorator';
 import { Task } from '../decorators/task.decorator';
 import type { FlowEvent } from '../runtime/event';
 import { ShutdownDeadlineError } from '../runtime/shutdown-deadline-error';
 import type { TaskContext } from '../runtime/task-context';
-import { activeContext } from '../telemetry/context-manager';
-import { reportTelemetryFailure } from '../telemetry/telemetry-failure';
 import { setSpanAttributes } from '../telemetry/task-spans';
+import { injectTraceContext as writeTraceContext } from '../telemetry/trace-propagation';
 import { renderTemplate } from './body-template';
 import { HttpStatusError, HttpTimeoutError } from './http-errors';
 import { HttpRequestConfig } from './http-request-config';
@@ -21,13 +18,6 @@ interface HttpResponse {
   readonly headers: http.IncomingHttpHeaders;
   readonly body: Buffer;
 }
-
-/*
- * One propagator for every task, used on the task.handle span's context only:
- * the OTel global propagator is not touched (the toolkit registers no globals,
- * and another library's choice of propagator must not change what we send).
- */
-const PROPAGATOR = new W3CTraceContextPropagator();
 
 const WITH_BODY: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
 
@@ -136,21 +126,17 @@ function requestBody(
 
 /*
  * The active context is the task.handle span's (the handler runs inside it):
- * the server's spans become its children. A traceparent written in the
- * config is replaced, and a tracestate from the config dropped, because they
- * would describe another trace.
+ * the server's spans become its children. It goes out through the
+ * propagation API (the process's propagator, else W3C). A traceparent
+ * written in the config is replaced, and a tracestate from the config
+ * dropped, because they would describe another trace.
  */
 function injectTraceContext(headers: Record<string, string>): void {
-  try {
-    const carrier: Record<string, string> = {};
-    PROPAGATOR.inject(activeContext(), carrier, defaultTextMapSetter);
-    if (carrier.traceparent === undefined) return;
-    headers.traceparent = carrier.traceparent;
-    if (carrier.tracestate !== undefined) headers.tracestate = carrier.tracestate;
-    else delete headers.tracestate;
-  } catch (error) {
-    reportTelemetryFailure(error, 'injecting traceparent');
-  }
+  const carrier: Record<string, string> = {};
+  writeTraceContext(carrier);
+  if (Object.keys(carrier).length === 0) return;
+  delete headers.tracestate;
+  Object.assign(headers, carrier);
 }
 
 /** Marks a request aborted by its timeout, as opposed to a network error. */

@@ -7,7 +7,7 @@ const TYPE_PATTERN = /^[a-z][a-z0-9_]*$/;
 
 /**
  * Marks a class as a task (a connector) of type `options.type` and makes it
- * injectable through tsyringe. Its `@Handler` methods trace through the
+ * injectable through tsyringe. Its `@Handler` method traces through the
  * container it is resolved from; the runtime binds each instance to its
  * `task` name and `task_id` in the flow, so one class can appear in a flow
  * twice under two names.

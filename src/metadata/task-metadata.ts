@@ -38,32 +38,55 @@ export function getTaskOptions(cls: object): TaskOptions | undefined {
   return Reflect.getMetadata(TASK_OPTIONS_KEY, cls) as TaskOptions | undefined;
 }
 
-/** Records that `method` of `prototype`'s class is a `@Handler`. */
-export function addHandlerName(prototype: object, method: string | symbol): void {
-  const own = Reflect.getOwnMetadata(HANDLERS_KEY, prototype) as (string | symbol)[] | undefined;
-  const inherited = Reflect.getMetadata(HANDLERS_KEY, prototype) as (string | symbol)[] | undefined;
-  const list = own ?? [...(inherited ?? [])];
-  if (!list.includes(method)) list.push(method);
-  Reflect.defineMetadata(HANDLERS_KEY, list, prototype);
+/**
+ * Records that `method` of `prototype`'s class is its `@Handler`. A class has
+ * one: the decorator checks {@link getHandlerName} first.
+ */
+export function setHandlerName(prototype: object, method: string | symbol): void {
+  Reflect.defineMetadata(HANDLERS_KEY, method, prototype);
 }
 
-/** The `@Handler` method names of a class, in declaration order (inherited first). */
+/** The `@Handler` method name of a class (its own, else its nearest decorated ancestor's). */
+export function getHandlerName(cls: { readonly prototype: unknown }): string | symbol | undefined {
+  const proto = cls.prototype as object;
+  return Reflect.getMetadata(HANDLERS_KEY, proto) as string | symbol | undefined;
+}
+
+/** The `@Handler` method names of a class: none or one (see {@link getHandlerName}). */
 export function getHandlerNames(cls: {
   readonly prototype: unknown;
 }): readonly (string | symbol)[] {
-  const proto = cls.prototype as object;
-  return (Reflect.getMetadata(HANDLERS_KEY, proto) as (string | symbol)[] | undefined) ?? [];
+  const name = getHandlerName(cls);
+  return name === undefined ? [] : [name];
 }
 
-/** Marks a class as a `@TaskManager`. */
-export function setTaskManager(cls: Constructor): void {
-  Reflect.defineMetadata(TASK_MANAGER_KEY, true, cls);
+/**
+ * Which methods of a `@TaskManager` class make which span: each key names
+ * the method that becomes `task_manager.<key>`.
+ */
+export interface TaskManagerMethods {
+  /** The method that becomes `task_manager.start` (a root span). */
+  readonly start?: string;
+  /** The method that becomes `task_manager.register` (a child of the active span; its first argument is the task). */
+  readonly register?: string;
+  /** The method that becomes `task_manager.shutdown` (a root span). */
+  readonly shutdown?: string;
+}
+
+/** Marks a class as a `@TaskManager` whose `methods` make the `task_manager.*` spans. */
+export function setTaskManager(cls: Constructor, methods: TaskManagerMethods): void {
+  Reflect.defineMetadata(TASK_MANAGER_KEY, Object.freeze({ ...methods }), cls);
   addDecoratedClass(cls);
 }
 
 /** Whether a class is a `@TaskManager`. */
 export function isTaskManager(cls: object): boolean {
-  return Reflect.getMetadata(TASK_MANAGER_KEY, cls) === true;
+  return Reflect.getMetadata(TASK_MANAGER_KEY, cls) !== undefined;
+}
+
+/** The span methods of a `@TaskManager` class, or `undefined` for another class. */
+export function getTaskManagerMethods(cls: object): TaskManagerMethods | undefined {
+  return Reflect.getMetadata(TASK_MANAGER_KEY, cls) as TaskManagerMethods | undefined;
 }
 
 /** Every class decorated with `@Task` or `@TaskManager` so far. */

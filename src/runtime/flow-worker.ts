@@ -2,7 +2,6 @@ import type { DependencyContainer } from 'tsyringe';
 import { TaskManager } from '../decorators/task-manager.decorator';
 import { getLogger } from '../telemetry/logger';
 import type { Logger } from '../telemetry/logger';
-import { bindTask } from '../telemetry/task-binding';
 import { Channel } from './channel';
 import type { FlowEvent } from './event';
 import type { FlowPlan } from './flow-plan';
@@ -13,6 +12,7 @@ import { TaskNode } from './task-node';
 import { settlesWithin } from './shutdown-budget';
 import { ShutdownDeadlineError } from './shutdown-deadline-error';
 import type { TaskFailure } from './task-failed-error';
+import { bindTask } from '../telemetry/runtime-telemetry';
 
 /** Options of a {@link FlowWorker} run. */
 export interface FlowWorkerOptions {
@@ -49,7 +49,7 @@ const SETTLE_AFTER_DEADLINE_MS = 200;
  * await done;
  * ```
  */
-@TaskManager()
+@TaskManager({ start: 'start', register: 'register', shutdown: 'shutdown' })
 export class FlowWorker {
   private readonly nodes: TaskNode[] = [];
   private readonly failed: TaskFailure[] = [];

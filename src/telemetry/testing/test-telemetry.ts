@@ -29,7 +29,10 @@ export interface TestTelemetryOptions {
 /**
  * The test kit: a child container with in-memory tracer and meter providers,
  * so a spec can resolve its tasks, call them and assert on finished spans and
- * metric points. No OTel global is touched; two kits in one process are apart.
+ * metric points. No global provider or propagator is installed; two kits in
+ * one process are apart. (Spans are made active through the global OTel
+ * context: an AsyncLocalStorage context manager is registered when none
+ * works.)
  *
  * @example
  * ```ts

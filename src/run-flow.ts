@@ -1,24 +1,24 @@
 import type { DependencyContainer } from 'tsyringe';
 import { container as rootContainer } from 'tsyringe';
-import { loadWorkerConfig } from '../config/worker-config';
-import type { WorkerConfig } from '../config/worker-config';
-import { BUILTIN_TASKS } from '../connectors/builtin-tasks';
-import type { Constructor } from '../metadata/task-metadata';
-import type { CreateProvidersOptions } from '../telemetry/create-providers';
-import type { Logger } from '../telemetry/logger';
-import { getLogger } from '../telemetry/logger';
-import { spansLost } from '../telemetry/export-retry-stats';
-import { OpenSpanCounter } from '../telemetry/open-span-counter';
-import { registerTelemetry } from '../telemetry/register-telemetry';
-import type { TelemetryHandle } from '../telemetry/telemetry-handle';
-import type { FlowDefinition } from './flow-definition';
-import { loadFlowFile } from './flow-loader';
-import { planFlow } from './flow-plan';
-import type { FlowRunStats } from './flow-worker';
-import { FlowWorker, totalOf } from './flow-worker';
-import { ShutdownBudget, settlesWithin } from './shutdown-budget';
-import { TaskFailedError } from './task-failed-error';
-import { registerTaskClasses, taskTypesOf } from './task-registry';
+import { loadWorkerConfig } from './config/worker-config';
+import type { WorkerConfig } from './config/worker-config';
+import { BUILTIN_TASKS } from './connectors/builtin-tasks';
+import type { Constructor } from './metadata/task-metadata';
+import type { CreateProvidersOptions } from './telemetry/create-providers';
+import type { Logger } from './telemetry/logger';
+import { getLogger } from './telemetry/logger';
+import { spansLost } from './telemetry/export-retry-stats';
+import { OpenSpanCounter } from './telemetry/open-span-counter';
+import { registerTelemetry } from './telemetry/register-telemetry';
+import type { TelemetryHandle } from './telemetry/telemetry-handle';
+import type { FlowDefinition } from './runtime/flow-definition';
+import { loadFlowFile } from './runtime/flow-loader';
+import { planFlow } from './runtime/flow-plan';
+import type { FlowRunStats } from './runtime/flow-worker';
+import { FlowWorker, totalOf } from './runtime/flow-worker';
+import { ShutdownBudget, settlesWithin } from './runtime/shutdown-budget';
+import { TaskFailedError } from './runtime/task-failed-error';
+import { registerTaskClasses, taskTypesOf } from './runtime/task-registry';
 
 /** Options of {@link runFlow}. */
 export interface RunFlowOptions {
@@ -37,6 +37,13 @@ export interface RunFlowOptions {
   readonly telemetry?: TelemetryHandle;
   /** Options for the providers built from `worker.telemetry`. */
   readonly providers?: CreateProvidersOptions;
+  /**
+   * Install the flow's tracer and meter providers as the OTel globals while
+   * it runs, so instrumentation libraries export through the same pipeline
+   * and `service.name` (`flowgen run` does; default off). Ignored when
+   * `telemetry` is given.
+   */
+  readonly installGlobals?: boolean;
   /**
    * Aborting starts a graceful shutdown: sources stop, in-flight events get
    * until the deadline (`worker.shutdown_timeout`, less a share kept for the
@@ -92,6 +99,7 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
     options.telemetry ??
     registerTelemetry(container, worker.telemetry, {
       ...options.providers,
+      installGlobals: options.installGlobals,
       spanProcessors: [...(options.providers?.spanProcessors ?? []), openSpans],
     });
   const flushesTelemetry = options.telemetry === undefined && telemetry.enabled;
