@@ -86,4 +86,5 @@ export { TaskFailedError } from './runtime/task-failed-error';
 export type { TaskFailure } from './runtime/task-failed-error';
 export { HandlerTimeoutError } from './runtime/handler-timeout-error';
 export { WorkerStoppingError } from './runtime/worker-stopping-error';
+export { ShutdownDeadlineError } from './runtime/shutdown-deadline-error';
 export { TaskIdentityError } from './telemetry/task-identity-error';

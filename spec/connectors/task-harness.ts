@@ -50,6 +50,8 @@ export interface Harness<T, C> {
   readonly ctx: TaskContext<C>;
   /** Aborts `ctx.signal`. */
   readonly controller: AbortController;
+  /** Aborts `ctx.deadline` (the runtime's shutdown deadline). */
+  readonly deadline: AbortController;
   /** Events pushed by the source, in order. */
   readonly pushed: FlowEvent[];
   /** Events the handler emitted for pushed events, in order. */
@@ -95,6 +97,7 @@ export async function startTask<T extends object, C = unknown>(
   const task = bindTask(kit.container.resolve(cls), { name, id });
   const lifecycle = task as TaskLifecycle<C>;
   const controller = new AbortController();
+  const deadline = new AbortController();
   const pushed: FlowEvent[] = [];
   const outputs: FlowEvent[] = [];
   const node = new TaskNode(
@@ -113,7 +116,7 @@ export async function startTask<T extends object, C = unknown>(
     undefined,
     {
       stopSignal: controller.signal,
-      hardSignal: new AbortController().signal,
+      hardSignal: deadline.signal,
       // as the runtime does: the task's logger carries its name and id
       logger: options.logger ?? createLogger({ level: 'silent', format: 'json' }),
     },
@@ -145,6 +148,7 @@ export async function startTask<T extends object, C = unknown>(
     task,
     ctx,
     controller,
+    deadline,
     pushed,
     outputs,
     node,

@@ -6,6 +6,8 @@ import { Handler } from '../decorators/handler.decorator';
 import { Task } from '../decorators/task.decorator';
 import type { EventMetadata, FlowEvent } from '../runtime/event';
 import type { TaskContext, TaskLifecycle } from '../runtime/task-context';
+import { settlesWithin } from '../runtime/shutdown-budget';
+import { ShutdownDeadlineError } from '../runtime/shutdown-deadline-error';
 import { WorkerStoppingError } from '../runtime/worker-stopping-error';
 import { activeSpan } from '../telemetry/context-manager';
 import { setSpanAttributes } from '../telemetry/task-spans';
@@ -53,10 +55,10 @@ type BodyOutcome =
   | { kind: 'closed' };
 
 /*
- * After the stop signal, how long requests still being read or handled get
- * before their connections are cut, so a slow client cannot hold the worker.
+ * Once the shutdown deadline cut the drain, how long the requests it
+ * abandoned get to send their 503 before every connection is closed.
  */
-const DRAIN_TIMEOUT_MS = 10_000;
+const ANSWER_AFTER_DEADLINE_MS = 100;
 
 /**
  * `http_endpoint` source: an HTTP server (started in `init`) that turns each
@@ -75,7 +77,9 @@ const DRAIN_TIMEOUT_MS = 10_000;
  *   another path; 405 for another method; 413 over `max_body_bytes` (nothing
  *   is pushed for these); 503 once the worker is stopping.
  * - Stops when `ctx.signal` aborts: no new connections, requests in flight
- *   are finished (up to 10 s), then the server is closed.
+ *   are finished until the shutdown deadline (`ctx.deadline`, from
+ *   `shutdown_timeout`); those still waiting then get 503, and every
+ *   connection is closed.
  *
  * Span attributes on `task.handle`: `http.request.method`, `url.path`,
  * `http.request.body.size` (int), `http.request.id` (the `x-request-id`
@@ -220,13 +224,12 @@ export class HttpEndpointTask implements TaskLifecycle<HttpEndpointConfig>, Repo
     if (server === undefined) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    let timer: NodeJS.Timeout | undefined;
     const drained = Promise.allSettled([...this.inFlight]);
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, DRAIN_TIMEOUT_MS);
-    });
-    await Promise.race([drained, timeout]);
-    clearTimeout(timer);
+    const deadline = this.ctx?.deadline;
+    if (deadline !== undefined && !(await untilDrainedOrAborted(drained, deadline))) {
+      // The runtime abandoned the parked events at the deadline: let their 503s go out.
+      await settlesWithin(drained, ANSWER_AFTER_DEADLINE_MS);
+    }
     // Whatever is left is idle keep-alive or a client too slow to wait for.
     server.closeAllConnections();
     await closed;
@@ -326,7 +329,7 @@ export class HttpEndpointTask implements TaskLifecycle<HttpEndpointConfig>, Repo
     try {
       out = await ctx.push(event);
     } catch (error) {
-      if (error instanceof WorkerStoppingError) {
+      if (error instanceof WorkerStoppingError || error instanceof ShutdownDeadlineError) {
         return reply(res, 503, { id: event.id, error: 'the endpoint is stopping' }, true);
       }
       return reply(res, 500, { id: event.id, error: messageOf(error) });
@@ -379,6 +382,19 @@ function addLinkToActiveSpan(context: SpanContext): void {
   } catch {
     // An SDK without addLink: the link is lost, the request is not.
   }
+}
+
+/** True once `drained` settled, false when `deadline` aborted first. */
+function untilDrainedOrAborted(drained: Promise<unknown>, deadline: AbortSignal): Promise<boolean> {
+  if (deadline.aborted) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    const onAbort = (): void => resolve(false);
+    deadline.addEventListener('abort', onAbort, { once: true });
+    void drained.then(() => {
+      deadline.removeEventListener('abort', onAbort);
+      resolve(true);
+    });
+  });
 }
 
 function header(req: http.IncomingMessage, name: string): string | undefined {

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { Handler } from '../decorators/handler.decorator';
 import { Task } from '../decorators/task.decorator';
 import type { FlowEvent } from '../runtime/event';
+import { ShutdownDeadlineError } from '../runtime/shutdown-deadline-error';
 import type { TaskContext } from '../runtime/task-context';
 import { setSpanAttributes } from '../telemetry/task-spans';
 import { injectTraceContext as writeTraceContext } from '../telemetry/trace-propagation';
@@ -32,6 +33,8 @@ const WITH_BODY: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
  * - A response outside 2xx throws {@link HttpStatusError} and no response in
  *   `timeout` throws {@link HttpTimeoutError}, both retried by the runtime;
  *   network errors (refused, reset, DNS) are thrown as Node reports them.
+ * - At the shutdown deadline (`ctx.deadline`) the request is aborted and its
+ *   socket closed, so a slow server cannot hold the worker.
  * - Credentials in the URL (`user:pass@`) are sent as Basic auth but never
  *   shown; header values are never logged nor put on spans.
  *
@@ -68,8 +71,9 @@ export class HttpRequestTask {
 
     let response: HttpResponse;
     try {
-      response = await send(url, method, headers, body, config.timeoutMs);
+      response = await send(url, method, headers, body, config.timeoutMs, ctx.deadline);
     } catch (error) {
+      if (error instanceof DeadlinePassed) throw new ShutdownDeadlineError(ctx.name);
       if (error instanceof TimedOut) {
         throw new HttpTimeoutError(method, shownUrl, config.timeoutMs, ctx.name, {
           cause: error.cause,
@@ -138,22 +142,33 @@ function injectTraceContext(headers: Record<string, string>): void {
 /** Marks a request aborted by its timeout, as opposed to a network error. */
 class TimedOut extends Error {}
 
+/** Marks a request aborted because the shutdown deadline passed. */
+class DeadlinePassed extends Error {}
+
 function send(
   url: URL,
   method: string,
   headers: Record<string, string>,
   body: Buffer | undefined,
   timeoutMs: number,
+  deadline: AbortSignal,
 ): Promise<HttpResponse> {
+  if (deadline.aborted) return Promise.reject(new DeadlinePassed('shutdown deadline passed'));
   const controller = new AbortController();
   // Own timer (not AbortSignal.timeout) so it is cleared as soon as the
   // response is complete instead of lingering until it fires.
   const timer = setTimeout(() => controller.abort(), timeoutMs);
+  // One listener per request, removed when it ends (AbortSignal.any would
+  // keep every request's signal reachable from the long-lived deadline).
+  const onDeadline = (): void => controller.abort();
+  deadline.addEventListener('abort', onDeadline, { once: true });
   const client = url.protocol === 'https:' ? https : http;
   if (body !== undefined) headers['content-length'] = String(body.byteLength);
   return new Promise<HttpResponse>((resolve, reject) => {
     const fail = (error: Error): void => {
-      reject(controller.signal.aborted ? new TimedOut('timed out', { cause: error }) : error);
+      if (deadline.aborted)
+        reject(new DeadlinePassed('shutdown deadline passed', { cause: error }));
+      else reject(controller.signal.aborted ? new TimedOut('timed out', { cause: error }) : error);
     };
     // With a URL object Node sends `user:pass@` as Basic auth itself.
     const req = client.request(url, { method, headers, signal: controller.signal }, (res) => {
@@ -166,7 +181,10 @@ function send(
     });
     req.on('error', fail);
     req.end(body);
-  }).finally(() => clearTimeout(timer));
+  }).finally(() => {
+    clearTimeout(timer);
+    deadline.removeEventListener('abort', onDeadline);
+  });
 }
 
 function parseBody(response: HttpResponse): unknown {

@@ -4,8 +4,10 @@ import type { Logger } from '../telemetry/logger';
 import type { Channel } from './channel';
 import type { FlowEvent } from './event';
 import type { PlannedTask } from './flow-plan';
+import { DeadlineGate } from './deadline-gate';
 import { toOutputEvents } from './handler-outputs';
 import { HandlerTimeoutError } from './handler-timeout-error';
+import { ShutdownDeadlineError } from './shutdown-deadline-error';
 import type { TaskContext, TaskLifecycle } from './task-context';
 import { WorkerStoppingError } from './worker-stopping-error';
 import type { HandlerPolicy } from '../telemetry/runtime-telemetry';
@@ -33,7 +35,7 @@ export interface TaskStats {
 export interface NodeWiring {
   /** Aborted when sources must stop producing. */
   readonly stopSignal: AbortSignal;
-  /** Aborted when the shutdown deadline passed: retries stop waiting. */
+  /** Aborted when the shutdown deadline passed: retries and waits stop, `ctx.deadline` aborts. */
   readonly hardSignal: AbortSignal;
   /** The worker's logger. */
   readonly logger: Logger;
@@ -47,6 +49,12 @@ export interface NodeWiring {
 export class TaskNode {
   /** Counts of this task's run. */
   public readonly stats: TaskStats = { handled: 0, failed: 0, emitted: 0 };
+  /**
+   * Events handed to this task (pushed, or sent by an upstream task) whose
+   * handling has not ended. After a shutdown that hit its deadline: the
+   * events this task lost.
+   */
+  public unfinished = 0;
   /** The tasks downstream, each sent every event this task emits. */
   public readonly downstream: TaskNode[] = [];
   /** Upstream tasks still sending to `input`. */
@@ -57,6 +65,8 @@ export class TaskNode {
   /** How each event's handler call runs: this task's retries and handler_timeout. */
   private readonly policy: Omit<HandlerPolicy<FlowEvent[]>, 'output' | 'failed'>;
   private sinceYield = 0;
+  /** Ends every wait of this task at the shutdown deadline. */
+  private readonly gate: DeadlineGate;
 
   constructor(
     public readonly planned: PlannedTask,
@@ -72,9 +82,11 @@ export class TaskNode {
       );
     }
     const limit = planned.handlerTimeoutMs;
+    this.gate = new DeadlineGate(wiring.hardSignal, definition.name);
     this.policy = {
       retry: planned.retry,
       signal: wiring.hardSignal,
+      gate: this.gate,
       timeout:
         limit === undefined
           ? undefined
@@ -87,6 +99,7 @@ export class TaskNode {
       config: planned.config,
       logger: wiring.logger.child({ task: definition.name, task_id: definition.id }),
       signal: wiring.stopSignal,
+      deadline: wiring.hardSignal,
       push: (event) => this.push(event),
     };
   }
@@ -118,22 +131,31 @@ export class TaskNode {
     return this.input === undefined;
   }
 
-  /** The task's whole run (init, event loop, close) in its `task.run` span. */
+  /**
+   * The task's whole run (init, event loop, close) in its `task.run` span.
+   * At the shutdown deadline the input loop stops taking events and ends;
+   * an `init` or a source's `run` still going then rejects with a
+   * `ShutdownDeadlineError` (close is still called).
+   */
   run(): Promise<void> {
-    return traceTaskRun(this.instance, async () => {
-      try {
-        await this.instance.init?.(this.ctx);
-        if (this.isSource) await this.instance.run?.(this.ctx);
-        else if (this.input !== undefined) {
-          for await (const event of this.input) {
-            await this.handleAndSend(event).catch(() => undefined);
-            await this.letEventLoopRun();
-          }
+    return traceTaskRun(this.instance, () => this.runToEnd());
+  }
+
+  private async runToEnd(): Promise<void> {
+    try {
+      await this.gate.race(Promise.resolve(this.instance.init?.(this.ctx)));
+      if (this.isSource) await this.gate.race(Promise.resolve(this.instance.run?.(this.ctx)));
+      else if (this.input !== undefined) {
+        const input = this.input;
+        for (let next = await this.gate.receive(input); next.done !== true; ) {
+          await this.handleAndSend(next.value).catch(() => undefined);
+          await this.letEventLoopRun();
+          next = await this.gate.receive(input);
         }
-      } finally {
-        await this.instance.close?.();
       }
-    });
+    } finally {
+      await this.instance.close?.();
+    }
   }
 
   /*
@@ -144,6 +166,7 @@ export class TaskNode {
    */
   private async push(event: FlowEvent): Promise<readonly FlowEvent[]> {
     if (this.wiring.stopSignal.aborted) throw new WorkerStoppingError(this.name);
+    this.unfinished++;
     try {
       return await this.handleAndSend(event);
     } finally {
@@ -160,7 +183,11 @@ export class TaskNode {
   private async handleAndSend(event: FlowEvent): Promise<FlowEvent[]> {
     const out = await this.handle(event);
     for (const next of out) {
-      for (const node of this.downstream) await node.input?.send(next);
+      for (const node of this.downstream) {
+        if (node.input === undefined) continue;
+        node.unfinished++;
+        await this.gate.send(node.input, next);
+      }
     }
     this.stats.emitted += out.length;
     return out;
@@ -175,19 +202,31 @@ export class TaskNode {
     return invokeHandler(this.instance, [event, this.ctx], {
       ...this.policy,
       output: (value) => toOutputEvents(value, event),
-      failed: (error, attempts) =>
-        this.ctx.logger.error(
-          { err: error, event_id: event.id, attempts },
-          'event failed after its retries; going on with the next event',
-        ),
+      failed: (error, attempts) => {
+        if (error instanceof ShutdownDeadlineError) {
+          this.ctx.logger.warn(
+            { event_id: event.id, attempts },
+            'event abandoned at the shutdown deadline',
+          );
+        } else {
+          this.ctx.logger.error(
+            { err: error, event_id: event.id, attempts },
+            'event failed after its retries; going on with the next event',
+          );
+        }
+      },
     }).then(
       (out) => {
         this.stats.handled++;
+        this.unfinished--;
         return out;
       },
       (error: unknown) => {
+        // Abandoned at the deadline: neither handled nor failed, but lost (still unfinished).
+        if (error instanceof ShutdownDeadlineError) throw error;
         this.stats.handled++;
         this.stats.failed++;
+        this.unfinished--;
         throw error;
       },
     );

@@ -52,6 +52,12 @@ export interface HandlerPolicy<R = unknown> {
   /** The bound of one attempt, and the error an attempt that does not settle in time fails with. */
   readonly timeout?: { readonly ms: number; readonly error: () => Error };
   /**
+   * Ends the wait for an attempt that has not settled when the shutdown
+   * deadline passes (the runtime's `DeadlineGate`): the span then ends with
+   * the gate's error instead of staying open.
+   */
+  readonly gate?: { race<T>(work: Promise<T>): Promise<T> };
+  /**
    * Inside the span, once an attempt succeeded: turns the settled value into
    * what the call resolves with (the runtime makes its output events here,
    * so they carry the span's context). Default: the value.
@@ -188,7 +194,8 @@ async function runAttempts<R>(
   let attempts = 0;
   const attempt = (n: number): Promise<unknown> => {
     attempts = n;
-    return bounded(settleHandlerResult(original.apply(instance, args)), policy.timeout);
+    const settled = settleHandlerResult(original.apply(instance, args));
+    return bounded(policy.gate?.race(settled) ?? settled, policy.timeout);
   };
   try {
     const value = await (policy.retry ?? ONE_ATTEMPT).run(attempt, {

@@ -28,7 +28,7 @@ export interface KitTaskOptions {
 export interface KitTask<T, C> {
   /** The instance, resolved from the kit's container and bound to its name and id. */
   readonly task: T;
-  /** A real context: name, id, type, validated config, the kit's logger, a stop signal, push. */
+  /** A real context: name, id, type, validated config, the kit's logger, a stop signal (also its deadline: both abort at kit shutdown), push. */
   readonly ctx: TaskContext<C>;
 }
 
@@ -73,6 +73,7 @@ export function kitTask<T extends object, C>(
     config,
     logger: host.logger.child({ task: name, task_id: id }),
     signal: host.signal,
+    deadline: host.signal,
     push: async (event: FlowEvent) => {
       const handler = firstHandlerOf(task);
       if (handler === undefined) {
