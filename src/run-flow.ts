@@ -3,6 +3,8 @@ import { container as rootContainer } from 'tsyringe';
 import { loadWorkerConfig } from './config/worker-config';
 import type { WorkerConfig } from './config/worker-config';
 import { BUILTIN_TASKS } from './connectors/builtin-tasks';
+import { sumIncomingTraceStats } from './connectors/incoming-trace-policy';
+import type { IncomingTraceStats } from './connectors/incoming-trace-policy';
 import type { Constructor } from './metadata/task-metadata';
 import type { CreateProvidersOptions } from './telemetry/create-providers';
 import type { Logger } from './telemetry/logger';
@@ -105,8 +107,9 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
   const flushesTelemetry = options.telemetry === undefined && telemetry.enabled;
   const log = options.logger ?? getLogger();
   let budget: ShutdownBudget | undefined;
+  let manager: FlowWorker | undefined;
   try {
-    const manager = container.resolve(FlowWorker);
+    manager = container.resolve(FlowWorker);
     await manager.start(plan, container, {
       channelCapacity: options.channelCapacity,
       shutdownTimeoutMs: worker.shutdownTimeoutMs,
@@ -135,7 +138,12 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
           'telemetry flush cut at the shutdown deadline; exports in flight are abandoned',
         );
       }
-      reportExport(telemetry, log, openSpans.open);
+      reportExport(
+        telemetry,
+        log,
+        openSpans.open,
+        sumIncomingTraceStats(manager?.taskInstances() ?? []),
+      );
     }
   }
 }
@@ -155,7 +163,12 @@ function reportLostEvents(lost: Readonly<Record<string, number>>, log: Logger): 
  * here: one line at the end of the run says which. A span still open now
  * (started by a handler the shutdown deadline abandoned) is never exported.
  */
-function reportExport(telemetry: TelemetryHandle, log: Logger, openSpans: number): void {
+function reportExport(
+  telemetry: TelemetryHandle,
+  log: Logger,
+  openSpans: number,
+  incoming: IncomingTraceStats,
+): void {
   const stats = telemetry.exportStats();
   if (stats?.spansEnded === undefined || stats.spans === undefined) return;
   const lost = spansLost(stats) + openSpans;
@@ -165,8 +178,21 @@ function reportExport(telemetry: TelemetryHandle, log: Logger, openSpans: number
     spans_lost: lost,
     ...(openSpans > 0 ? { spans_never_ended: openSpans } : {}),
     export_retries: stats.spans?.retries ?? 0,
+    // Requests whose client said "not sampled": traced anyway, or suppressed
+    // because an endpoint was told to honour the flag (honor_sampled_flag).
+    ...(incoming.unsampledTraced > 0
+      ? { unsampled_requests_traced: incoming.unsampledTraced }
+      : {}),
+    ...(incoming.unsampledSuppressed > 0
+      ? { spans_suppressed_by_client: incoming.unsampledSuppressed }
+      : {}),
   };
-  if (lost > 0) log.warn(line, 'telemetry: some spans never reached the collector');
+  if (incoming.unsampledSuppressed > 0) {
+    log.warn(
+      line,
+      'telemetry: clients switched tracing off for some requests (honor_sampled_flag)',
+    );
+  } else if (lost > 0) log.warn(line, 'telemetry: some spans never reached the collector');
   else log.info(line, 'telemetry: every span was exported');
 }
 

@@ -160,6 +160,11 @@ export class FlowWorker {
     return out;
   }
 
+  /** The task instances of the flow, in flow order (for reports that ask them for their own counts). */
+  taskInstances(): readonly object[] {
+    return this.nodes.map((node) => node.instance);
+  }
+
   /** Tasks that stopped with an error so far. */
   failures(): readonly TaskFailure[] {
     return [...this.failed];
