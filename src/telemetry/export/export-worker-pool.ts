@@ -1,0 +1,34 @@
+import { Worker } from 'node:worker_threads';
+import type { ExportWorkerEntry } from './export-worker-entry';
+
+/*
+ * One export worker thread per process (per worker script), shared by every
+ * processor: a thread costs a V8 isolate and the gRPC module graph, so a
+ * process with several provider sets, or a spec run with hundreds, starts
+ * one. A thread that exited is replaced on the next request.
+ */
+const live = new Map<string, Worker>();
+
+/**
+ * The running export worker for `entry`, started if there is none.
+ * Throws when the thread cannot be created at all.
+ */
+export function sharedExportWorker(entry: ExportWorkerEntry): Worker {
+  const running = live.get(entry.file);
+  if (running !== undefined) return running;
+  const worker = new Worker(entry.file, {
+    execArgv: [...entry.execArgv],
+    name: 'flowgen-span-export',
+  });
+  // Telemetry must never keep a finished program alive.
+  worker.unref();
+  // Every attached processor watches the thread's end.
+  worker.setMaxListeners(0);
+  const forget = (): void => {
+    if (live.get(entry.file) === worker) live.delete(entry.file);
+  };
+  worker.once('exit', forget);
+  worker.once('error', forget);
+  live.set(entry.file, worker);
+  return worker;
+}
