@@ -25,7 +25,7 @@ import type { ExportStats, ExportStatsSource } from './export-retry-stats';
 import type { TelemetryProviders } from './register-providers';
 import { RetryingMetricExporter } from './retrying-exporter';
 import { SpanExportProcessor } from './export/span-export-processor';
-import { transferableRetry } from './export/span-transport-options';
+import { otelEnvOf, transferableRetry } from './export/span-transport-options';
 
 /** How long `shutdown()` may take before it gives up on an unreachable collector. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
@@ -104,6 +104,7 @@ export function createTelemetryProviders(
           transport: {
             url: endpoint.url,
             timeoutMs: config.batch.exportTimeoutMs,
+            env: otelEnvOf(process.env),
             ...(caFileFor(config) === undefined ? {} : { caFile: caFileFor(config) }),
             retry: transferableRetry(
               retryOptions(

@@ -49,10 +49,19 @@ export function createOtlpBytesExporter(
     options.caFile === undefined
       ? {}
       : { credentials: createSslCredentials(readFileSync(options.caFile)) };
-  const config = convertLegacyOtlpGrpcOptions(
-    { url: options.url, timeoutMillis: options.timeoutMs, ...credentials },
-    'TRACES',
-  );
+  // The stock configuration reads OTEL_EXPORTER_OTLP_* from process.env, some
+  // of it only at the first export: resolve all of it now, from the variables
+  // of the process that built the providers (a worker thread's own copy of
+  // the environment is from when the thread started).
+  const config = withOtelEnv(options.env, () => {
+    const merged = convertLegacyOtlpGrpcOptions(
+      { url: options.url, timeoutMillis: options.timeoutMs, ...credentials },
+      'TRACES',
+    );
+    const channelCredentials = merged.credentials();
+    const metadata = merged.metadata();
+    return { ...merged, credentials: () => channelCredentials, metadata: () => metadata.clone() };
+  });
   return createOtlpGrpcExportDelegate(
     config,
     passThrough,
@@ -62,4 +71,27 @@ export function createOtlpBytesExporter(
     'TraceExportService',
     TRACE_EXPORT_PATH,
   );
+}
+
+/* Runs `fn` with exactly the OTEL_* variables of `env` in process.env, then puts them back. */
+function withOtelEnv<T>(env: Readonly<Record<string, string>>, fn: () => T): T {
+  const saved: Record<string, string | undefined> = {};
+  const keys = new Set([
+    ...Object.keys(process.env).filter((k) => k.startsWith('OTEL_')),
+    ...Object.keys(env),
+  ]);
+  for (const key of keys) {
+    saved[key] = process.env[key];
+    if (env[key] === undefined) delete process.env[key];
+    else process.env[key] = env[key];
+  }
+  try {
+    return fn();
+  } finally {
+    for (const key of keys) {
+      const value = saved[key];
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
 }

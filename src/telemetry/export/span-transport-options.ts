@@ -12,6 +12,8 @@ export interface SpanTransportOptions {
   readonly timeoutMs: number;
   /** `telemetry.tls.ca_file`, when the endpoint is TLS and the config names one. */
   readonly caFile?: string;
+  /** The OTEL_* environment variables of the process when the providers were built. */
+  readonly env: Readonly<Record<string, string>>;
   /** The retry policy; `random` is not carried to a worker thread (it uses `Math.random`). */
   readonly retry: Omit<ExportRetryOptions, 'random'>;
 }
@@ -20,4 +22,13 @@ export interface SpanTransportOptions {
 export function transferableRetry(retry: ExportRetryOptions): Omit<ExportRetryOptions, 'random'> {
   const { random: _random, ...rest } = retry;
   return rest;
+}
+
+/** The OTEL_* variables of `env`, as plain data. */
+export function otelEnvOf(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith('OTEL_') && value !== undefined) out[key] = value;
+  }
+  return out;
 }
