@@ -31,7 +31,12 @@ export class ExportWorkerThread implements ChunkSender {
   private readonly port: MessagePort;
   private last: SenderStats;
   private ready = false;
+  /** Chunks not posted yet: the thread is starting, or has a full window. */
   private pending: { id: number; chunk: EncodedChunk }[] = [];
+  /** Chunks posted and without a result yet. */
+  private posted = 0;
+  /** Most chunks posted at once: the thread's requests in flight, and as many ready to go. */
+  private readonly window: number;
   private dead = false;
   private stopped: Promise<void> | undefined;
   private onStopped: (() => void) | undefined;
@@ -47,6 +52,7 @@ export class ExportWorkerThread implements ChunkSender {
   ) {
     const maxInFlight = options.retry.maxInFlight ?? 1;
     this.last = { retries: 0, recoveredBatches: 0, inFlight: 0, peakInFlight: 0, maxInFlight };
+    this.window = 2 * maxInFlight;
     this.worker = sharedExportWorker(entry);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
@@ -68,15 +74,27 @@ export class ExportWorkerThread implements ChunkSender {
     return this.ready && !this.dead;
   }
 
+  /*
+   * The waiting chunks stay here (one copy, the processor's) and go over only
+   * as the thread has room: a down collector does not fill the thread too.
+   */
   send(id: number, chunk: EncodedChunk): void {
     if (this.dead) return;
-    if (!this.ready) {
+    if (!this.ready || this.posted >= this.window) {
       this.pending.push({ id, chunk });
       return;
     }
+    this.posted++;
     // The processor keeps `chunk` until its result, to resend it if this thread dies.
     const bytes = chunk.bytes.slice();
     this.post({ type: 'chunk', id, bytes, spans: chunk.spans }, [bytes.buffer]);
+  }
+
+  private sendPending(): void {
+    while (this.pending.length > 0 && this.posted < this.window && !this.dead) {
+      const { id, chunk } = this.pending.shift()!;
+      this.send(id, chunk);
+    }
   }
 
   capDeadline(at: number): void {
@@ -121,9 +139,7 @@ export class ExportWorkerThread implements ChunkSender {
     if (this.dead) return;
     if (message.type === 'ready') {
       this.ready = true;
-      const pending = this.pending;
-      this.pending = [];
-      for (const { id, chunk } of pending) this.send(id, chunk);
+      this.sendPending();
       return;
     }
     this.last = message.stats;
@@ -131,8 +147,10 @@ export class ExportWorkerThread implements ChunkSender {
       this.onStopped?.();
       return;
     }
+    this.posted -= message.ok.length + message.failed.length;
     for (const id of message.ok) this.onResult(id, { code: ExportResultCode.SUCCESS });
     for (const { id, error } of message.failed) this.onResult(id, failure(error));
+    this.sendPending();
   }
 
   private die(error: Error): void {
