@@ -3,8 +3,8 @@
  * collector. A plain grpc-js server that takes OTLP trace and metric Export
  * calls as raw bytes and only counts the spans in them (no decode), so the
  * bench measures the sending side rather than the built-in receiver's
- * protobufjs decode. Prints `{"endpoint": ...}` on its first stdout line;
- * on stdin end prints `{"spans": n, "calls": n}` and exits.
+ * protobufjs decode. Prints `{"endpoint": ...}` on its first stdout line,
+ * and on stdin end (with BENCH_LEAN_VERBOSE set) its counts on stderr; then exits.
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { ServiceDefinition, handleUnaryCall } from '@grpc/grpc-js';
@@ -52,7 +52,9 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ endpoint: `http://127.0.0.1:${port}` })}\n`);
   process.stdin.resume();
   process.stdin.once('end', () => {
-    process.stdout.write(`${JSON.stringify({ spans, calls })}\n`);
+    if (process.env['BENCH_LEAN_VERBOSE'] !== undefined) {
+      process.stderr.write(`${JSON.stringify({ spans, calls })}\n`);
+    }
     server.forceShutdown();
     process.exit(0);
   });

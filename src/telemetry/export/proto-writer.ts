@@ -9,8 +9,6 @@ export class ProtoWriter {
   buf: Uint8Array;
   /** Where the next byte goes. */
   pos = 0;
-  private readonly scratch = new DataView(new ArrayBuffer(8));
-  private readonly text = new TextEncoder();
 
   constructor(initialSize = 4096) {
     this.buf = new Uint8Array(initialSize);
@@ -32,9 +30,16 @@ export class ProtoWriter {
     this.buf = grown;
   }
 
-  /** A field key: `(field << 3) | wireType`. */
+  /** A field key: `(field << 3) | wireType` (one byte up to field 15, two above). */
   tag(field: number, wireType: number): void {
-    this.varint((field << 3) | wireType);
+    const key = (field << 3) | wireType;
+    if (this.pos + 2 > this.buf.length) this.ensure(2);
+    if (key < 0x80) {
+      this.buf[this.pos++] = key;
+    } else {
+      this.buf[this.pos++] = (key & 0x7f) | 0x80;
+      this.buf[this.pos++] = key >>> 7;
+    }
   }
 
   /**
@@ -101,8 +106,8 @@ export class ProtoWriter {
   /** An IEEE 754 double, little-endian. */
   double(value: number): void {
     this.ensure(8);
-    this.scratch.setFloat64(0, value, true);
-    for (let i = 0; i < 8; i++) this.buf[this.pos++] = this.scratch.getUint8(i);
+    SCRATCH.setFloat64(0, value, true);
+    for (let i = 0; i < 8; i++) this.buf[this.pos++] = SCRATCH.getUint8(i);
   }
 
   /** A length-prefixed UTF-8 string (ASCII copied byte by byte, the common case). */
@@ -116,7 +121,7 @@ export class ProtoWriter {
       }
     }
     if (!ascii) {
-      this.bytes(this.text.encode(value));
+      this.bytes(UTF8.encode(value));
       return;
     }
     this.varint(length);
@@ -141,25 +146,34 @@ export class ProtoWriter {
     this.varint(length);
     this.ensure(length);
     const buf = this.buf;
-    for (let i = 0; i < length; i++) {
-      buf[this.pos++] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
+    let pos = this.pos;
+    for (let i = 0; i < 2 * length; i += 2) {
+      buf[pos++] = (HEX[hex.charCodeAt(i) & 0x7f]! << 4) | HEX[hex.charCodeAt(i + 1) & 0x7f]!;
     }
+    this.pos = pos;
   }
 
-  /** Starts a length-delimited body; pass the result to {@link end}. */
-  begin(): number {
-    this.ensure(1);
-    return this.pos++;
+  /**
+   * Starts a length-delimited body; pass the result to {@link end}.
+   * `reserve` bytes are kept for the length (2 suits a span, 1 an attribute).
+   */
+  begin(reserve = 1): number {
+    this.ensure(reserve);
+    const start = this.pos;
+    this.pos += reserve;
+    return start * 8 + reserve;
   }
 
-  /** Ends the body started at `start`, writing its length minimal. */
-  end(start: number): void {
-    const length = this.pos - start - 1;
+  /** Ends the body started where `mark` (from {@link begin}) says, writing its length minimal. */
+  end(mark: number): void {
+    const reserve = mark & 7;
+    const start = (mark - reserve) / 8;
+    const length = this.pos - start - reserve;
     const size = varintSize(length);
-    if (size > 1) {
-      this.ensure(size - 1);
-      this.buf.copyWithin(start + size, start + 1, this.pos);
-      this.pos += size - 1;
+    if (size !== reserve) {
+      if (size > reserve) this.ensure(size - reserve);
+      this.buf.copyWithin(start + size, start + reserve, this.pos);
+      this.pos += size - reserve;
     }
     let v = length;
     let at = start;
@@ -185,12 +199,16 @@ export function varintSize(value: number): number {
   return 5;
 }
 
+const SCRATCH = new DataView(new ArrayBuffer(8));
+const UTF8 = new TextEncoder();
+
 /*
- * A hex digit's value. Upper case is accepted; anything else maps as the
- * stock OTLP serializer maps it, so both encoders agree even on bad ids.
+ * Hex digit values by character code: 0-9, a-f and A-F. Valid ids (all
+ * the SDK makes) encode as the stock serializer encodes them.
  */
-function nibble(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48;
-  if (code >= 97 && code <= 102) return code - 87;
-  return code - 55;
+const HEX = new Uint8Array(128);
+for (let c = 0; c < 10; c++) HEX[48 + c] = c;
+for (let c = 0; c < 6; c++) {
+  HEX[97 + c] = 10 + c;
+  HEX[65 + c] = 10 + c;
 }

@@ -55,7 +55,7 @@ export class SpanChunk {
     const mark = w.pos;
     try {
       w.tag(2, 2); // ScopeSpans.spans
-      const start = w.begin();
+      const start = w.begin(2); // a span's length takes two bytes (128 B to 16 KiB)
       writeSpan(w, span);
       w.end(start);
     } catch (error) {

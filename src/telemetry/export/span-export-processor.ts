@@ -180,8 +180,12 @@ export class SpanExportProcessor implements SpanProcessor {
       Date.now() + budgetWithin(this.options.shutdownTimeoutMs),
     );
     this.capDeadline(at);
-    await Promise.race([this.idle(), sleep(Math.max(0, at - Date.now()))]);
+    const deadline = sleep(Math.max(0, at - Date.now()));
+    await Promise.race([this.idle(), deadline.done]);
+    deadline.cancel();
     await this.sender.stop(at);
+    // A shutdown that gave up leaves no timer behind.
+    for (const wake of [...this.idleWaiters]) wake();
     // What never got a result will not get one now.
     for (const [id, chunk] of this.outstanding) {
       this.settle(id, chunk, {
@@ -280,10 +284,17 @@ export class SpanExportProcessor implements SpanProcessor {
     }
   }
 
+  /*
+   * Resolves when no chunk waits for a result. The thread and its channel
+   * never keep the process alive, so while someone awaits this (a flush, the
+   * shutdown) a timer does: the process must not exit in the middle.
+   */
   private idle(): Promise<void> {
     if (this.outstanding.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
+      const keepAlive = setInterval(() => undefined, 60_000);
       const wake = (): void => {
+        clearInterval(keepAlive);
         this.idleWaiters.delete(wake);
         resolve();
       };
@@ -337,8 +348,12 @@ function logWorkerFailure(error: unknown): void {
   );
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+function sleep(ms: number): { done: Promise<void>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return { done, cancel: () => clearTimeout(timer) };
 }
 
 /*
