@@ -23,6 +23,7 @@ export type { ExportRetryOptions } from './telemetry/export-retry-policy';
 export { ExportRetryError } from './telemetry/export-retry-error';
 export { spansLost } from './telemetry/export-retry-stats';
 export type { ExportStats, ExportSignalStats } from './telemetry/export-retry-stats';
+export type { SpanQueueStats } from './telemetry/export/span-queue-stats';
 export { SpanDurationProducer } from './telemetry/span-duration-producer';
 export {
   TRACER_PROVIDER,
