@@ -19,7 +19,7 @@ import { resolveResourceAttributes } from '../config/otel-env';
 import type { TelemetryConfig } from '../config/telemetry-config';
 import { MAX_ATTRIBUTE_LENGTH } from './attribute-values';
 import { bounded } from './bounded';
-import { mergeExportRetryOptions } from './export-retry-policy';
+import { budgetWithin, mergeExportRetryOptions } from './export-retry-policy';
 import type { ExportRetryOptions } from './export-retry-policy';
 import type { ExportStats, ExportStatsSource } from './export-retry-stats';
 import type { TelemetryProviders } from './register-providers';
@@ -222,15 +222,6 @@ function retryOptions(
     budgetWithin(exportTimeoutMs),
   );
   return { ...merged, budgetMs };
-}
-
-/*
- * A batch's retries must end a little before the caller stops waiting for
- * it (the batch processor's export timeout, the shutdown bound), so the
- * result is reported rather than abandoned and the next batch starts clean.
- */
-function budgetWithin(timeoutMs: number): number {
-  return Math.max(1, timeoutMs - Math.min(250, timeoutMs / 10));
 }
 
 /*

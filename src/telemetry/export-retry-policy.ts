@@ -169,3 +169,12 @@ export function backoffMs(retry: number, options: ResolvedExportRetryOptions): n
   const factor = 1 + options.jitter * (2 * options.random() - 1);
   return Math.max(0, base * factor);
 }
+
+/**
+ * The time a batch's retries may take when its caller waits `timeoutMs`
+ * (the export timeout, the shutdown bound): a little less, so its result is
+ * reported rather than abandoned and the next batch starts clean.
+ */
+export function budgetWithin(timeoutMs: number): number {
+  return Math.max(1, timeoutMs - Math.min(250, timeoutMs / 10));
+}

@@ -5,6 +5,7 @@ import type { ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ExportRetryError } from '../export-retry-error';
+import { budgetWithin } from '../export-retry-policy';
 import type { ExportSignalStats } from '../export-retry-stats';
 import { logger } from '../logger';
 import { ChunkPump } from './chunk-pump';
@@ -354,12 +355,4 @@ function sleep(ms: number): { done: Promise<void>; cancel: () => void } {
     timer = setTimeout(resolve, ms);
   });
   return { done, cancel: () => clearTimeout(timer) };
-}
-
-/*
- * Requests must end a little before the caller stops waiting for them, so
- * their result is counted rather than abandoned.
- */
-export function budgetWithin(timeoutMs: number): number {
-  return Math.max(1, timeoutMs - Math.min(250, timeoutMs / 10));
 }
