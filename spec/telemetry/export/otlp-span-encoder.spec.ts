@@ -109,7 +109,7 @@ describe('telemetry/export: the OTLP span encoder', () => {
       );
       span.addEvent('started', { 'event.n': 1, 'event.tags': ['t'] });
       span.addEvent('plain');
-      span.addEvent('third', [1_700_000_000, 123_456_789]);
+      span.addEvent('third', [4_102_444_800, 123_456_789]); // 2100: seconds above 2^31
       span.addEvent('fourth'); // over the limit: dropped and counted
       if (kind === SpanKind.CLIENT) {
         span.setStatus({ code: SpanStatusCode.ERROR, message: 'boom: naïve' });

@@ -90,17 +90,31 @@ export class ProtoWriter {
   /**
    * An OTel `HrTime` ([seconds, nanoseconds]) as fixed64 nanoseconds. The
    * product `seconds * 1e9` does not fit a double exactly, so it is built
-   * from 16-bit halves of `seconds`, each product below 2^53.
+   * from 16-bit halves of `seconds`, each product below 2^53. Only division,
+   * floor and multiplication: `%` on non-small integers calls fmod in V8.
    */
   hrTime(time: readonly [number, number]): void {
     const seconds = time[0];
-    const nanos = time[1];
-    const lowPart = (seconds % 0x10000) * 1e9 + nanos; // < 2^47
-    const highPart = Math.floor(seconds / 0x10000) * 1e9; // times 2^16 below
-    const low = (highPart % 0x10000) * 0x10000 + lowPart;
+    const secondsHigh = Math.floor(seconds / 0x10000);
+    const lowPart = (seconds - secondsHigh * 0x10000) * 1e9 + time[1]; // < 2^47
+    const highPart = secondsHigh * 1e9; // in units of 2^16 ns
+    const highHigh = Math.floor(highPart / 0x10000);
+    const low = (highPart - highHigh * 0x10000) * 0x10000 + lowPart;
     const carry = Math.floor(low / 0x100000000);
-    this.fixed32(low % 0x100000000);
-    this.fixed32(Math.floor(highPart / 0x10000) + carry);
+    const lo = (low - carry * 0x100000000) >>> 0;
+    const hi = (highHigh + carry) >>> 0;
+    if (this.pos + 8 > this.buf.length) this.ensure(8);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos++] = lo & 0xff;
+    buf[pos++] = (lo >>> 8) & 0xff;
+    buf[pos++] = (lo >>> 16) & 0xff;
+    buf[pos++] = lo >>> 24;
+    buf[pos++] = hi & 0xff;
+    buf[pos++] = (hi >>> 8) & 0xff;
+    buf[pos++] = (hi >>> 16) & 0xff;
+    buf[pos++] = hi >>> 24;
+    this.pos = pos;
   }
 
   /** An IEEE 754 double, little-endian. */
