@@ -20,7 +20,7 @@ const STOP_MARGIN_MS = 250;
 
 /**
  * A processor's channel to the export worker thread: posts each sealed
- * chunk's bytes (transferred, not copied by the channel) and relays the
+ * chunk's bytes (shared memory, not copied) and relays the
  * results. Chunks are posted only once the thread said it is ready, so a
  * thread that never starts has none of them. When the thread cannot start
  * or dies, `onDeath` is called once and nothing more is sent or relayed: the
@@ -85,9 +85,10 @@ export class ExportWorkerThread implements ChunkSender {
       return;
     }
     this.posted++;
-    // The processor keeps `chunk` until its result, to resend it if this thread dies.
-    const bytes = chunk.bytes.slice();
-    this.post({ type: 'chunk', id, bytes, spans: chunk.spans }, [bytes.buffer]);
+    // Shared memory (see ChunkBufferPool) crosses without a copy; a plain
+    // buffer is copied, since the processor keeps `chunk` until its result
+    // to resend it if this thread dies.
+    this.post({ type: 'chunk', id, bytes: chunk.bytes, spans: chunk.spans });
   }
 
   private sendPending(): void {
@@ -127,9 +128,9 @@ export class ExportWorkerThread implements ChunkSender {
     this.detach();
   }
 
-  private post(message: ToExportWorker, transfer: ArrayBuffer[] = []): void {
+  private post(message: ToExportWorker): void {
     try {
-      this.port.postMessage(message, transfer);
+      this.port.postMessage(message);
     } catch (error) {
       this.die(error instanceof Error ? error : new Error(String(error)));
     }

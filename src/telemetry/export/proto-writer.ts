@@ -10,8 +10,9 @@ export class ProtoWriter {
   /** Where the next byte goes. */
   pos = 0;
 
-  constructor(initialSize = 4096) {
-    this.buf = new Uint8Array(initialSize);
+  /** @param initial - the first buffer's size, or the buffer to write into (it grows into a new one if too small). */
+  constructor(initial: number | Uint8Array = 4096) {
+    this.buf = typeof initial === 'number' ? new Uint8Array(initial) : initial;
   }
 
   /** Forgets what was written; keeps the buffer. */

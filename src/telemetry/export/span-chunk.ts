@@ -2,11 +2,12 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { writeResource, writeSchemaUrl, writeScope, writeSpan } from './otlp-span-encoder';
+import type { ChunkBufferPool } from './chunk-buffer-pool';
 import { ProtoWriter, varintSize } from './proto-writer';
 
 /** A sealed chunk: one complete `ExportTraceServiceRequest`, ready to send. */
 export interface EncodedChunk {
-  /** The request bytes, in an ArrayBuffer of their own (so it can be transferred). */
+  /** The request bytes (in a pooled SharedArrayBuffer, or an ArrayBuffer of their own). */
   readonly bytes: Uint8Array;
   /** Spans in it. */
   readonly spans: number;
@@ -67,8 +68,12 @@ export class SpanChunk {
     this.spans++;
   }
 
-  /** The request holding every span added since the last seal; empties the chunk. */
-  seal(): EncodedChunk {
+  /**
+   * The request holding every span added since the last seal; empties the
+   * chunk. The bytes go into a buffer of `pool` (shared memory), or else
+   * into an ArrayBuffer of their own.
+   */
+  seal(pool?: ChunkBufferPool): EncodedChunk {
     const spans = this.body.pos;
     const scopeSpans = this.scopeBytes.length + spans + this.scopeSchema.length;
     const resourceSpans =
@@ -77,7 +82,8 @@ export class SpanChunk {
       varintSize(scopeSpans) +
       scopeSpans +
       this.resourceSchema.length;
-    const out = new ProtoWriter(1 + varintSize(resourceSpans) + resourceSpans);
+    const total = 1 + varintSize(resourceSpans) + resourceSpans;
+    const out = new ProtoWriter(pool?.acquire(total) ?? total);
     out.tag(1, 2); // ExportTraceServiceRequest.resource_spans
     out.varint(resourceSpans);
     put(out, this.resourceBytes);
@@ -87,7 +93,7 @@ export class SpanChunk {
     put(out, this.body.buf.subarray(0, spans));
     put(out, this.scopeSchema);
     put(out, this.resourceSchema);
-    const chunk = { bytes: out.buf, spans: this.spans };
+    const chunk = { bytes: out.buf.subarray(0, total), spans: this.spans };
     this.body.reset();
     this.spans = 0;
     return chunk;

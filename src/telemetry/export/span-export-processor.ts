@@ -8,6 +8,7 @@ import { ExportRetryError } from '../export-retry-error';
 import { budgetWithin } from '../export-retry-policy';
 import type { ExportSignalStats } from '../export-retry-stats';
 import { logger } from '../logger';
+import { ChunkBufferPool } from './chunk-buffer-pool';
 import { ChunkPump } from './chunk-pump';
 import type { ChunkSender, SenderStats } from './chunk-pump';
 import { exportWorkerEntry } from './export-worker-entry';
@@ -67,6 +68,7 @@ export class SpanExportProcessor implements SpanProcessor {
   private readonly openChunks: SpanChunk[] = [];
   private readonly outstanding = new Map<number, EncodedChunk>();
   private readonly idleWaiters = new Set<() => void>();
+  private readonly buffers = new ChunkBufferPool();
   private readonly counters: Counters = {
     exportedBatches: 0,
     exportedItems: 0,
@@ -216,10 +218,12 @@ export class SpanExportProcessor implements SpanProcessor {
   }
 
   private dispatch(chunk: SpanChunk): void {
-    const sealed = chunk.seal();
-    const bytes = sealed.bytes.byteLength;
+    const sealed = chunk.seal(this.buffers);
+    // What the chunk holds in memory: a pooled buffer's whole capacity.
+    const bytes = sealed.bytes.buffer.byteLength;
     if (this.queuedBytes + bytes > this.options.maxQueueBytes) {
       this.drop(sealed.spans, true);
+      this.buffers.release(sealed.bytes);
       globalErrorHandler(
         new ExportRetryError(
           'FLOWGEN_EXPORT_OVERLOAD',
@@ -265,7 +269,8 @@ export class SpanExportProcessor implements SpanProcessor {
 
   private settle(id: number, chunk: EncodedChunk, result: ExportResult): void {
     this.outstanding.delete(id);
-    this.queuedBytes -= chunk.bytes.byteLength;
+    this.queuedBytes -= chunk.bytes.buffer.byteLength;
+    this.buffers.release(chunk.bytes);
     if (result.code === ExportResultCode.SUCCESS) {
       this.counters.exportedBatches += 1;
       this.counters.exportedItems += chunk.spans;
