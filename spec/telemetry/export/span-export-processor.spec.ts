@@ -128,7 +128,7 @@ describe('telemetry/export: SpanExportProcessor over real gRPC', function () {
     receiver = await OtlpReceiver.start({ port: 0 });
     processor = new SpanExportProcessor(
       options(receiver.endpoint, {
-        workerEntry: { file: '/nonexistent/flowgen/span-export-worker.js', execArgv: [] },
+        workerEntry: { file: '/nonexistent/flowgen/span-export-worker.js' },
       }),
     );
     const { end } = tracerOn(processor);

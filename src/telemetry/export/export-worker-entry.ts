@@ -4,7 +4,8 @@ import { join } from 'node:path';
 /** The script of the export worker thread and the node options it needs. */
 export interface ExportWorkerEntry {
   readonly file: string;
-  readonly execArgv: readonly string[];
+  /** Node options of the thread; `undefined` inherits the process's (profiling flags included). */
+  readonly execArgv?: readonly string[];
 }
 
 /**
@@ -14,9 +15,9 @@ export interface ExportWorkerEntry {
  */
 export function exportWorkerEntry(): ExportWorkerEntry {
   const compiled = join(__dirname, 'span-export-worker.js');
-  if (existsSync(compiled)) return { file: compiled, execArgv: [] };
+  if (existsSync(compiled)) return { file: compiled };
   return {
     file: join(__dirname, 'span-export-worker.ts'),
-    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    execArgv: [...process.execArgv, '-r', 'ts-node/register/transpile-only'],
   };
 }

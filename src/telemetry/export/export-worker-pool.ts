@@ -17,7 +17,7 @@ export function sharedExportWorker(entry: ExportWorkerEntry): Worker {
   const running = live.get(entry.file);
   if (running !== undefined) return running;
   const worker = new Worker(entry.file, {
-    execArgv: [...entry.execArgv],
+    ...(entry.execArgv === undefined ? {} : { execArgv: [...entry.execArgv] }),
     name: 'flowgen-span-export',
   });
   // Telemetry must never keep a finished program alive.
