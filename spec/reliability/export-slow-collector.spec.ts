@@ -8,6 +8,7 @@ import type { ExportSignalStats } from '../../src/telemetry/export-retry-stats';
 import type { TelemetryRig } from './support/export-harness';
 import {
   every,
+  prepareExportThread,
   reportMeasurement,
   runFlowOn,
   startTelemetry,
@@ -88,6 +89,7 @@ async function measure(
 }
 
 describe('reliability: a slow or failing collector does not slow the flow', () => {
+  prepareExportThread();
   const started: { receiver: OtlpReceiver; rig: TelemetryRig }[] = [];
   const track = (receiver: OtlpReceiver, rig: TelemetryRig): void => {
     started.push({ receiver, rig });

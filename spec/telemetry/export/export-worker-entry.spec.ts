@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { OtlpReceiver } from '../../../src';
 import { exportWorkerEntry } from '../../../src/telemetry/export/export-worker-entry';
+import { prepareExportWorker } from '../../../src/telemetry/export/export-worker-pool';
 import { REPO_ROOT, assertBuilt } from '../../e2e/support/spawn-worker';
 
 /*
@@ -22,6 +23,11 @@ describe('telemetry/export: the export worker script', function () {
     const entry = exportWorkerEntry();
     expect(entry.file).to.equal(join(REPO_ROOT, 'src/telemetry/export/span-export-worker.ts'));
     expect(entry.execArgv?.slice(-2)).to.deep.equal(['-r', 'ts-node/register/transpile-only']);
+  });
+
+  it('prepareExportWorker resolves true once the thread has loaded, false when it cannot start', async () => {
+    expect(await prepareExportWorker()).to.equal(true);
+    expect(await prepareExportWorker({ file: '/nonexistent/flowgen/worker.js' })).to.equal(false);
   });
 
   it('from dist/, a plain node process sends through the compiled worker thread', async () => {

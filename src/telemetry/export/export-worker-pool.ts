@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { exportWorkerEntry } from './export-worker-entry';
 import type { ExportWorkerEntry } from './export-worker-entry';
 
 /*
@@ -31,4 +32,43 @@ export function sharedExportWorker(entry: ExportWorkerEntry): Worker {
   worker.once('error', forget);
   live.set(entry.file, worker);
   return worker;
+}
+
+/**
+ * Starts the export worker thread ahead of the first providers and resolves
+ * once it has loaded (true), or could not start (false). Optional: providers
+ * start it themselves, and spans that end meanwhile wait for it. Useful
+ * where its start-up matters, e.g. under ts-node (about 2 s the first time).
+ *
+ * @example
+ * ```ts
+ * before(async () => { await prepareExportWorker(); });
+ * ```
+ */
+export function prepareExportWorker(
+  entry: ExportWorkerEntry = exportWorkerEntry(),
+): Promise<boolean> {
+  let worker: Worker;
+  try {
+    worker = sharedExportWorker(entry);
+  } catch {
+    return Promise.resolve(false);
+  }
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      worker.off('message', onMessage);
+      worker.off('exit', onExit);
+      clearInterval(keepAlive);
+      resolve(ok);
+    };
+    const onMessage = (message: { type?: string }): void => {
+      if (message.type === 'pong') done(true);
+    };
+    const onExit = (): void => done(false);
+    // The thread is unref'd: keep the process alive while someone waits for it.
+    const keepAlive = setInterval(() => undefined, 60_000);
+    worker.on('message', onMessage);
+    worker.once('exit', onExit);
+    worker.postMessage({ type: 'ping' });
+  });
 }

@@ -61,7 +61,9 @@ export function serveExportChannel(port: MessagePort, options: SpanTransportOpti
  * channel of its own, with its own endpoint and options.
  */
 if (!isMainThread && parentPort !== null) {
-  parentPort.on('message', (message: AttachExportChannel) => {
+  const parent = parentPort;
+  parent.on('message', (message: AttachExportChannel | { type: 'ping' }) => {
     if (message.type === 'attach') serveExportChannel(message.port, message.options);
+    else if (message.type === 'ping') parent.postMessage({ type: 'pong' });
   });
 }
