@@ -124,6 +124,21 @@ describe('telemetry/export: SpanExportProcessor over real gRPC', function () {
     expect(fallbackLines()).to.have.length(0);
   });
 
+  it('seals a chunk by bytes too: a quarter of max_queue_bytes at most, whatever max_export_batch_size says', async () => {
+    receiver = await OtlpReceiver.start({ port: 0 });
+    const maxQueueBytes = 128 * 1024;
+    processor = new SpanExportProcessor(
+      options(receiver.endpoint, { maxQueueBytes, maxExportBatchSize: 512 }),
+    );
+    const sent = tracerOn(processor).end(300, 'by-bytes'); // ~300 B each: 88 KiB in all
+    await processor.forceFlush();
+    const calls = receiver.exportCalls().filter((c) => c.service === 'traces');
+    expect(calls.length, JSON.stringify(calls.map((c) => [c.spans, c.bytes]))).to.be.at.least(3);
+    for (const call of calls) expect(call.bytes).to.be.at.most(maxQueueBytes / 4 + 1_024);
+    expect(calls.reduce((n, c) => n + (c.spans ?? 0), 0)).to.equal(sent.length);
+    expect(processor.stats()).to.include({ exportedItems: 300, droppedItems: 0 });
+  });
+
   it('a worker thread that cannot start: every span is sent from the main thread, logged once', async () => {
     receiver = await OtlpReceiver.start({ port: 0 });
     processor = new SpanExportProcessor(

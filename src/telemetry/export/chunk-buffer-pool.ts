@@ -2,7 +2,7 @@
 const MIN_POOLED = 16 * 1024;
 
 /** Capacities are multiples of this: at most this much is unused per buffer. */
-const STEP = 16 * 1024;
+const STEP = 4 * 1024;
 
 /**
  * Reusable shared buffers for sealed chunks. A sealed chunk lives in a
@@ -50,7 +50,7 @@ export class ChunkBufferPool {
   }
 }
 
-/* Size classes of 16 KiB: chunks of one flow fall in a few, so buffers are reused. */
+/* Size classes of 4 KiB: chunks of one flow fall in a few, so buffers are reused. */
 function capacityFor(size: number): number {
   return Math.ceil(size / STEP) * STEP;
 }

@@ -24,7 +24,7 @@ import type { SpanTransportOptions } from './span-transport-options';
 export interface SpanExportProcessorOptions {
   /** Where and how to send (plain data: it goes to the worker thread). */
   readonly transport: SpanTransportOptions;
-  /** A chunk is sealed and sent when it holds this many spans (`max_export_batch_size`). */
+  /** A chunk is sealed and sent when it holds this many spans (`max_export_batch_size`), or 1 MiB, or a quarter of `maxQueueBytes`. */
   readonly maxExportBatchSize: number;
   /** ...or when its first span has waited this long, in ms (`scheduled_delay`). */
   readonly scheduledDelayMs: number;
@@ -37,6 +37,13 @@ export interface SpanExportProcessorOptions {
   /** The worker script (default: {@link exportWorkerEntry}); specs pass a missing one. */
   readonly workerEntry?: ExportWorkerEntry;
 }
+
+/*
+ * Most bytes in one request: collectors refuse large gRPC messages (the
+ * OpenTelemetry Collector's default limit is 4 MiB), and a few requests must
+ * fit in the queue at once.
+ */
+const MAX_REQUEST_BYTES = 1024 * 1024;
 
 type Counters = {
   -readonly [K in
@@ -90,7 +97,11 @@ export class SpanExportProcessor implements SpanProcessor {
   private shutdownOnce: Promise<void> | undefined;
   private encodeFailureReported = false;
 
+  /** A chunk is sealed at this many bytes too, whatever its span count. */
+  private readonly maxChunkBytes: number;
+
   constructor(private readonly options: SpanExportProcessorOptions) {
+    this.maxChunkBytes = Math.min(MAX_REQUEST_BYTES, Math.floor(options.maxQueueBytes / 4));
     this.sender =
       options.thread === 'main' ? this.mainThreadPump() : this.startWorker(options.workerEntry);
   }
@@ -111,8 +122,9 @@ export class SpanExportProcessor implements SpanProcessor {
     try {
       const chunk = this.chunkFor(span);
       chunk.add(span);
-      if (chunk.spans >= this.options.maxExportBatchSize) this.dispatch(chunk);
-      else if (chunk.spans === 1) this.armTimer(this.options.scheduledDelayMs);
+      if (chunk.spans >= this.options.maxExportBatchSize || chunk.size >= this.maxChunkBytes) {
+        this.dispatch(chunk);
+      } else if (chunk.spans === 1) this.armTimer(this.options.scheduledDelayMs);
     } catch (error) {
       this.drop(1, false);
       if (!this.encodeFailureReported) {
