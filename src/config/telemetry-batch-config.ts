@@ -37,7 +37,11 @@ export class TelemetryBatchConfig implements RefinableConfig {
   @IsInt({ message: WHOLE_NUMBER_AT_LEAST_1 })
   max_queue_size: number = 2048;
 
-  /** Most spans sent in one export request (a chunk is sealed when it holds this many); at most `max_queue_size`. Default 512. */
+  /**
+   * Most spans sent in one export request (a chunk is sealed when it holds
+   * this many, or 1 MiB, or a quarter of `max_queue_bytes`); at most
+   * `max_queue_size`. Default 512.
+   */
   @Min(1, { message: WHOLE_NUMBER_AT_LEAST_1 })
   @IsInt({ message: WHOLE_NUMBER_AT_LEAST_1 })
   max_export_batch_size: number = 512;

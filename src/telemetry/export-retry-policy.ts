@@ -49,9 +49,12 @@ export interface ExportRetryOptions {
    */
   readonly budgetMs?: number;
   /**
-   * Most batches in flight at once (first attempt, backoff or retry). A batch
-   * that arrives when this many are in flight fails at once and is counted as
-   * dropped: a slow or down collector never piles up work. Default 4.
+   * Most batches in flight at once (first attempt, backoff or retry). For a
+   * retrying exporter, a batch that arrives when this many are in flight
+   * fails at once and is counted as dropped: a slow or down collector never
+   * piles up work. The toolkit's span export keeps further batches waiting in
+   * its byte-bounded queue instead (`telemetry.batch.max_queue_bytes`).
+   * Default 4.
    */
   readonly maxInFlight?: number;
   /**
