@@ -49,8 +49,12 @@ export class ProtoWriter {
    * negative ones as 64-bit two's complement (10 bytes).
    */
   varint(value: number): void {
-    this.ensure(10);
+    if (this.pos + 10 > this.buf.length) this.ensure(10);
     const buf = this.buf;
+    if (value >= 0 && value < 0x80) {
+      buf[this.pos++] = value;
+      return;
+    }
     if (value >= 0 && value <= 0xffffffff) {
       let v = value >>> 0;
       while (v > 0x7f) {
@@ -139,10 +143,15 @@ export class ProtoWriter {
       this.bytes(UTF8.encode(value));
       return;
     }
-    this.varint(length);
-    this.ensure(length);
+    if (this.pos + length + 5 > this.buf.length) this.ensure(length + 5);
     const buf = this.buf;
     let pos = this.pos;
+    if (length < 0x80) {
+      buf[pos++] = length;
+    } else {
+      this.varint(length);
+      pos = this.pos;
+    }
     for (let i = 0; i < length; i++) buf[pos++] = value.charCodeAt(i);
     this.pos = pos;
   }
@@ -158,8 +167,8 @@ export class ProtoWriter {
   /** A hex trace or span id as length-prefixed bytes, decoded without an allocation. */
   hexId(hex: string): void {
     const length = hex.length >>> 1;
+    if (this.pos + length + 5 > this.buf.length) this.ensure(length + 5);
     this.varint(length);
-    this.ensure(length);
     const buf = this.buf;
     let pos = this.pos;
     for (let i = 0; i < 2 * length; i += 2) {
