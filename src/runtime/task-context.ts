@@ -21,6 +21,12 @@ export interface TaskContext<C = unknown> {
   /** Aborted when the worker stops taking new events (shutdown): sources stop producing. */
   readonly signal: AbortSignal;
   /**
+   * Aborted when the shutdown deadline (`shutdown_timeout`) passes: stop what
+   * is still running now (pass it to `fetch`, `http.request`, drivers). The
+   * runtime stops waiting at that moment anyway and counts the event as lost.
+   */
+  readonly deadline: AbortSignal;
+  /**
    * Source tasks: hands one event to this task's `@Handler` (a new root
    * `task.handle` span, or a child of the trace context the event carries)
    * and on downstream. Resolves with what the handler emitted once it is

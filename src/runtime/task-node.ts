@@ -1,20 +1,17 @@
-import type { Context, Span } from '@opentelemetry/api';
-import { ROOT_CONTEXT } from '@opentelemetry/api';
-import { getHandlerNames } from '../metadata/task-metadata';
-import { ATTR_ATTEMPTS, EVENT_ATTEMPT_FAILED } from '../telemetry/span-names';
-import type { Logger } from '../telemetry/logger';
-import { traceHandle, traceTaskRun } from '../telemetry/task-spans';
-import { errorType } from '../telemetry/run-in-span';
-import { originalOf } from '../telemetry/wrap-method';
-import { reportTelemetryFailure } from '../telemetry/telemetry-failure';
 import { DecoratorError } from '../decorators/decorator-error';
+import { getHandlerName } from '../metadata/task-metadata';
+import type { Logger } from '../telemetry/logger';
 import type { Channel } from './channel';
 import type { FlowEvent } from './event';
 import type { PlannedTask } from './flow-plan';
-import { settleHandlerResult, toOutputEvents } from './handler-outputs';
+import { DeadlineGate } from './deadline-gate';
+import { toOutputEvents } from './handler-outputs';
 import { HandlerTimeoutError } from './handler-timeout-error';
+import { ShutdownDeadlineError } from './shutdown-deadline-error';
 import type { TaskContext, TaskLifecycle } from './task-context';
 import { WorkerStoppingError } from './worker-stopping-error';
+import type { HandlerPolicy } from '../telemetry/runtime-telemetry';
+import { invokeHandler, traceTaskRun } from '../telemetry/runtime-telemetry';
 
 /**
  * Events a task handles before it lets timers and I/O run. Without it a busy
@@ -23,8 +20,6 @@ import { WorkerStoppingError } from './worker-stopping-error';
  */
 const YIELD_EVERY = 64;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-type HandlerFn = (this: object, event: FlowEvent, ctx: TaskContext) => unknown;
 
 /** Counts of one task's run. */
 export interface TaskStats {
@@ -40,7 +35,7 @@ export interface TaskStats {
 export interface NodeWiring {
   /** Aborted when sources must stop producing. */
   readonly stopSignal: AbortSignal;
-  /** Aborted when the shutdown deadline passed: retries stop waiting. */
+  /** Aborted when the shutdown deadline passed: retries and waits stop, `ctx.deadline` aborts. */
   readonly hardSignal: AbortSignal;
   /** The worker's logger. */
   readonly logger: Logger;
@@ -54,15 +49,24 @@ export interface NodeWiring {
 export class TaskNode {
   /** Counts of this task's run. */
   public readonly stats: TaskStats = { handled: 0, failed: 0, emitted: 0 };
+  /**
+   * Events handed to this task (pushed, or sent by an upstream task) whose
+   * handling has not ended. After a shutdown that hit its deadline: the
+   * events this task lost.
+   */
+  public unfinished = 0;
   /** The tasks downstream, each sent every event this task emits. */
   public readonly downstream: TaskNode[] = [];
   /** Upstream tasks still sending to `input`. */
   private openUpstreams = 0;
   /** The context handed to the instance. */
   public readonly ctx: TaskContext;
-  private readonly handler: HandlerFn;
   private readonly name: string;
+  /** How each event's handler call runs: this task's retries and handler_timeout. */
+  private readonly policy: Omit<HandlerPolicy<FlowEvent[]>, 'output' | 'failed'>;
   private sinceYield = 0;
+  /** Ends every wait of this task at the shutdown deadline. */
+  private readonly gate: DeadlineGate;
 
   constructor(
     public readonly planned: PlannedTask,
@@ -72,17 +76,22 @@ export class TaskNode {
   ) {
     const { definition, type } = planned;
     this.name = definition.name;
-    const handlerName = getHandlerNames(type.cls)[0];
-    const method =
-      handlerName === undefined
-        ? undefined
-        : (instance as Record<string | symbol, unknown>)[handlerName];
-    if (typeof method !== 'function') {
+    if (getHandlerName(type.cls) === undefined) {
       throw new DecoratorError(
         `task "${definition.name}" (${type.cls.name}, type ${type.options.type}) has no @Handler() method; mark the method that processes one event with @Handler().`,
       );
     }
-    this.handler = originalOf(method as HandlerFn);
+    const limit = planned.handlerTimeoutMs;
+    this.gate = new DeadlineGate(wiring.hardSignal, definition.name);
+    this.policy = {
+      retry: planned.retry,
+      signal: wiring.hardSignal,
+      gate: this.gate,
+      timeout:
+        limit === undefined
+          ? undefined
+          : { ms: limit, error: () => new HandlerTimeoutError(definition.name, limit) },
+    };
     this.ctx = {
       name: definition.name,
       id: definition.id,
@@ -90,6 +99,7 @@ export class TaskNode {
       config: planned.config,
       logger: wiring.logger.child({ task: definition.name, task_id: definition.id }),
       signal: wiring.stopSignal,
+      deadline: wiring.hardSignal,
       push: (event) => this.push(event),
     };
   }
@@ -121,34 +131,44 @@ export class TaskNode {
     return this.input === undefined;
   }
 
-  /** The task's whole run (init, event loop, close) in its `task.run` span. */
+  /**
+   * The task's whole run (init, event loop, close) in its `task.run` span.
+   * At the shutdown deadline the input loop stops taking events and ends;
+   * an `init` or a source's `run` still going then rejects with a
+   * `ShutdownDeadlineError` (close is still called).
+   */
   run(): Promise<void> {
-    return traceTaskRun(this.instance, async () => {
-      try {
-        await this.instance.init?.(this.ctx);
-        if (this.isSource) await this.instance.run?.(this.ctx);
-        else if (this.input !== undefined) {
-          for await (const event of this.input) {
-            await this.handleAndSend(event, event.parentContext).catch(() => undefined);
-            await this.letEventLoopRun();
-          }
+    return traceTaskRun(this.instance, () => this.runToEnd());
+  }
+
+  private async runToEnd(): Promise<void> {
+    try {
+      await this.gate.race(Promise.resolve(this.instance.init?.(this.ctx)));
+      if (this.isSource) await this.gate.race(Promise.resolve(this.instance.run?.(this.ctx)));
+      else if (this.input !== undefined) {
+        const input = this.input;
+        for (let next = await this.gate.receive(input); next.done !== true; ) {
+          await this.handleAndSend(next.value).catch(() => undefined);
+          await this.letEventLoopRun();
+          next = await this.gate.receive(input);
         }
-      } finally {
-        await this.instance.close?.();
       }
-    });
+    } finally {
+      await this.instance.close?.();
+    }
   }
 
   /*
-   * An event entering a source continues a trace only when it carries a
-   * remote context (extracted from an HTTP header or message metadata);
-   * anything else starts a new root, one per event.
+   * An event a source hands in is handled like any other (see
+   * `handleParent`): it continues the trace it carries (a remote context
+   * extracted from an HTTP header or message metadata), else starts a new
+   * root; events created in the source's run loop carry no context.
    */
   private async push(event: FlowEvent): Promise<readonly FlowEvent[]> {
     if (this.wiring.stopSignal.aborted) throw new WorkerStoppingError(this.name);
-    const parent = event.spanContext?.isRemote === true ? event.parentContext : ROOT_CONTEXT;
+    this.unfinished++;
     try {
-      return await this.handleAndSend(event, parent);
+      return await this.handleAndSend(event);
     } finally {
       await this.letEventLoopRun();
     }
@@ -160,83 +180,55 @@ export class TaskNode {
     return yieldToEventLoop();
   }
 
-  private async handleAndSend(event: FlowEvent, parent: Context): Promise<FlowEvent[]> {
-    const out = await this.handle(event, parent);
+  private async handleAndSend(event: FlowEvent): Promise<FlowEvent[]> {
+    const out = await this.handle(event);
     for (const next of out) {
-      for (const node of this.downstream) await node.input?.send(next);
+      for (const node of this.downstream) {
+        if (node.input === undefined) continue;
+        node.unfinished++;
+        await this.gate.send(node.input, next);
+      }
     }
     this.stats.emitted += out.length;
     return out;
   }
 
-  /** Handles one event, all attempts in one span; rethrows the last error after logging it. */
-  private handle(event: FlowEvent, parent: Context): Promise<FlowEvent[]> {
-    return traceHandle(this.instance, parent, async (span) => {
-      let attempts = 0;
-      try {
-        const result = await this.planned.retry.run(
-          (attempt) => {
-            attempts = attempt;
-            return this.attempt(event);
-          },
-          {
-            signal: this.wiring.hardSignal,
-            onAttemptFailed: (attempt, error, willRetry, delayMs) =>
-              recordAttempt(span, attempt, error, willRetry, delayMs),
-          },
-        );
-        setAttempts(span, attempts);
+  /**
+   * Handles one event through `invokeHandler` (the one path that makes
+   * `task.handle`): all attempts in one span, output events made while it is
+   * active; logs and rethrows the last error.
+   */
+  handle(event: FlowEvent): Promise<FlowEvent[]> {
+    return invokeHandler(this.instance, [event, this.ctx], {
+      ...this.policy,
+      output: (value) => toOutputEvents(value, event),
+      failed: (error, attempts) => {
+        if (error instanceof ShutdownDeadlineError) {
+          this.ctx.logger.warn(
+            { event_id: event.id, attempts },
+            'event abandoned at the shutdown deadline',
+          );
+        } else {
+          this.ctx.logger.error(
+            { err: error, event_id: event.id, attempts },
+            'event failed after its retries; going on with the next event',
+          );
+        }
+      },
+    }).then(
+      (out) => {
         this.stats.handled++;
-        return toOutputEvents(result, event);
-      } catch (error) {
-        setAttempts(span, attempts);
+        this.unfinished--;
+        return out;
+      },
+      (error: unknown) => {
+        // Abandoned at the deadline: neither handled nor failed, but lost (still unfinished).
+        if (error instanceof ShutdownDeadlineError) throw error;
         this.stats.handled++;
         this.stats.failed++;
-        this.ctx.logger.error(
-          { err: error, event_id: event.id, attempts },
-          'event failed after its retries; going on with the next event',
-        );
+        this.unfinished--;
         throw error;
-      }
-    });
-  }
-
-  private attempt(event: FlowEvent): Promise<unknown> {
-    const settled = settleHandlerResult(this.handler.call(this.instance, event, this.ctx));
-    const limit = this.planned.handlerTimeoutMs;
-    if (limit === undefined) return settled;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HandlerTimeoutError(this.name, limit)), limit);
-    });
-    return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
-  }
-}
-
-function setAttempts(span: Span | undefined, attempts: number): void {
-  try {
-    span?.setAttribute(ATTR_ATTEMPTS, attempts);
-  } catch (error) {
-    reportTelemetryFailure(error, 'recording attempts');
-  }
-}
-
-function recordAttempt(
-  span: Span | undefined,
-  attempt: number,
-  error: unknown,
-  willRetry: boolean,
-  delayMs: number,
-): void {
-  try {
-    span?.addEvent(EVENT_ATTEMPT_FAILED, {
-      'flowgen.attempt': attempt,
-      'flowgen.will_retry': willRetry,
-      'flowgen.backoff_ms': Math.round(delayMs),
-      'exception.type': errorType(error),
-      'exception.message': error instanceof Error ? error.message : String(error),
-    });
-  } catch (caught) {
-    reportTelemetryFailure(caught, 'recording a failed attempt');
+      },
+    );
   }
 }

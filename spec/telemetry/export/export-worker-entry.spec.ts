@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { OtlpReceiver } from '../../../src';
+import { OtlpReceiver } from '../../../src/collector';
 import { exportWorkerEntry } from '../../../src/telemetry/export/export-worker-entry';
 import { prepareExportWorker } from '../../../src/telemetry/export/export-worker-pool';
 import { REPO_ROOT, assertBuilt } from '../../e2e/support/spawn-worker';

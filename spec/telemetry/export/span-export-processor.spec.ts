@@ -3,7 +3,7 @@ import type { Server, Socket } from 'node:net';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
-import { OtlpReceiver } from '../../../src';
+import { OtlpReceiver } from '../../../src/collector';
 import { resetLogger, setLogger } from '../../../src/telemetry/logger';
 import { SpanExportProcessor } from '../../../src/telemetry/export/span-export-processor';
 import type { SpanExportProcessorOptions } from '../../../src/telemetry/export/span-export-processor';
