@@ -34,7 +34,8 @@ describe('telemetry/export: the export worker script', function () {
     assertBuilt();
     receiver = await OtlpReceiver.start({ port: 0 });
     const script = `
-      const { createTelemetryProviders, loadWorkerConfig } = require(${JSON.stringify(join(REPO_ROOT, 'dist/src'))});
+      const { loadWorkerConfig } = require(${JSON.stringify(join(REPO_ROOT, 'dist/src'))});
+      const { createTelemetryProviders } = require(${JSON.stringify(join(REPO_ROOT, 'dist/src/telemetry/create-providers'))});
       const worker = loadWorkerConfig({ telemetry: { enabled: true, otlp_endpoint: process.argv[1], service_name: 'from-dist', metrics_export_interval: '1h' } });
       const providers = createTelemetryProviders(worker.telemetry);
       const tracer = providers.tracerProvider.getTracer('dist-spec');
