@@ -2,6 +2,8 @@ import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { TelemetryProviders } from '../src';
+import { TelemetryBatchConfig } from '../src/config/telemetry-batch-config';
+import { SpanExportProcessor } from '../src/telemetry/export/span-export-processor';
 import { NoopSpanExporter } from './span-counters';
 
 /** A metric reader that is never collected during a run: recording cost only. */
@@ -13,13 +15,24 @@ class IdleMetricReader extends MetricReader {
 
 /**
  * The providers every variant of the handler benchmark shares: a tracer
- * provider with a BatchSpanProcessor (default batch settings) over a no-op
- * exporter, and a meter provider whose reader is never collected.
+ * provider with the toolkit's span export (each span encoded as it ends,
+ * sent from the worker thread to `endpoint`, default batch settings) or,
+ * without an endpoint, a BatchSpanProcessor over a no-op exporter; and a
+ * meter provider whose reader is never collected.
  */
-export function benchProviders(): TelemetryProviders {
-  const tracerProvider = new NodeTracerProvider({
-    spanProcessors: [new BatchSpanProcessor(new NoopSpanExporter())],
-  });
+export function benchProviders(endpoint?: string): TelemetryProviders {
+  const batch = new TelemetryBatchConfig();
+  const spanProcessor =
+    endpoint === undefined
+      ? new BatchSpanProcessor(new NoopSpanExporter())
+      : new SpanExportProcessor({
+          transport: { url: endpoint, timeoutMs: batch.exportTimeoutMs, env: {}, retry: {} },
+          maxExportBatchSize: batch.max_export_batch_size,
+          scheduledDelayMs: batch.scheduledDelayMs,
+          maxQueueBytes: batch.max_queue_bytes,
+          shutdownTimeoutMs: 5_000,
+        });
+  const tracerProvider = new NodeTracerProvider({ spanProcessors: [spanProcessor] });
   const meterProvider = new MeterProvider({ readers: [new IdleMetricReader()] });
   return {
     tracerProvider,

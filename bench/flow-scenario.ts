@@ -6,19 +6,29 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { loadWorkerConfig, parseFlow, runFlow } from '../src';
+import { container as rootContainer } from 'tsyringe';
+import { loadWorkerConfig, parseFlow, registerTelemetry, runFlow } from '../src';
+import { mainThreadCpuMs, processCpuMs } from './cpu-time';
 import type { Constructor } from '../src';
 import { FastSourceTask, SinkTask, benchFlowYaml, flowClock } from './flow-tasks';
 import { startReceiverProcess } from './receiver-process';
 import type { ReceiverProcess } from './receiver-process';
 import { CountingSpanExporter, CountingSpanProcessor, NoopSpanExporter } from './span-counters';
 
-/** Where the flow's spans go. */
-export type FlowTelemetry = 'off' | 'noop' | 'grpc' | 'closed-port';
+/**
+ * Where the flow's spans go: `off`; `noop` (the SDK's BatchSpanProcessor
+ * over a no-op exporter, the reference); `grpc` / `grpc-lean` (the toolkit's
+ * export pipeline over OTLP/gRPC to the built-in receiver / the lean one, in
+ * another process); `grpc-stock` (BatchSpanProcessor + the stock
+ * OTLPTraceExporter to the lean receiver: the pipeline before this one);
+ * `closed-port` (the toolkit's pipeline, nothing listening).
+ */
+export type FlowTelemetry = 'off' | 'noop' | 'grpc' | 'grpc-lean' | 'grpc-stock' | 'closed-port';
 
 /** The `telemetry.batch` block of the worker config. */
 export interface BatchSettings {
   readonly max_queue_size?: number;
+  readonly max_queue_bytes?: number;
   readonly max_export_batch_size?: number;
   readonly scheduled_delay?: string;
 }
@@ -54,8 +64,18 @@ export interface FlowResult {
   readonly eventsPerSec: number;
   /** Source start to the sink's last event, ms. */
   readonly elapsedMs: number;
-  /** Sink's last event to `runFlow` returning (shutdown, final telemetry flush), ms. */
+  /** Sink's last event to the end of the telemetry shutdown (the final drain), ms. */
   readonly shutdownMs: number;
+  /** Events per second from the source's start to the end of the final drain (every span exported or given up). */
+  readonly sustainedPerSec: number;
+  /** Main-thread CPU per event, µs (runFlow start to the end of the drain). */
+  readonly mainCpuUsPerEvent: number;
+  /** Whole-process CPU per event (export worker thread, GC and libuv included), µs. */
+  readonly processCpuUsPerEvent: number;
+  /** Spans dropped because the byte-bounded queue was full (the toolkit's pipeline). */
+  readonly droppedByBytes: number;
+  /** The most encoded bytes queued at once (the toolkit's pipeline). */
+  readonly peakQueuedBytes: number;
   /** Spans ended in the measured flow. */
   readonly spansEnded: number;
   /** Spans the exporter acknowledged. */
@@ -142,13 +162,27 @@ function experimentTaskClasses(): Constructor[] {
   return Object.values(mod).filter((v): v is Constructor => typeof v === 'function');
 }
 
-/** Runs the flow once under `scenario`'s telemetry; resolves when runFlow returned. */
+/** What one flow run counted. */
+interface OnceResult {
+  readonly ended: number;
+  readonly exported: number;
+  readonly failed: number;
+  readonly calls: number;
+  readonly droppedByBytes: number;
+  readonly peakQueuedBytes: number;
+  /** performance.now() when the telemetry shutdown (the final drain) ended. */
+  readonly drainedAt: number;
+  readonly mainCpuMs: number;
+  readonly processCpuMs: number;
+}
+
+/** Runs the flow once under `scenario`'s telemetry; resolves after the telemetry shutdown. */
 async function runOnce(
   scenario: FlowScenario,
   events: number,
   endpoint: string,
   maxMs = 0,
-): Promise<{ ended: number; exporter: CountingSpanExporter | undefined }> {
+): Promise<OnceResult> {
   const counter = new CountingSpanProcessor();
   let exporter: CountingSpanExporter | undefined;
   const batch = scenario.batch ?? {};
@@ -159,9 +193,8 @@ async function runOnce(
   );
   let spanExporter: SpanExporter | undefined;
   if (scenario.telemetry === 'noop') spanExporter = new NoopSpanExporter();
-  else if (scenario.telemetry !== 'off') {
+  else if (scenario.telemetry === 'grpc-stock') {
     const cfg = worker.telemetry!;
-    // What createTelemetryProviders builds for a plaintext endpoint, wrapped to count.
     spanExporter = new OTLPTraceExporter({
       url: cfg.endpoint.url,
       timeoutMillis: cfg.batch.exportTimeoutMs,
@@ -170,26 +203,52 @@ async function runOnce(
   if (spanExporter !== undefined) spanExporter = exporter = new CountingSpanExporter(spanExporter);
   flowClock.sinkReceived = 0;
   flowClock.sinkDone = 0;
-  await runFlow({
-    flow: parseFlow(
-      benchFlowYaml(
-        events,
-        scenario.window ?? 1,
-        scenario.yieldEvery ?? 0,
-        maxMs,
-        scenario.scriptTimeout ?? 'none',
-      ),
-      'bench.yaml',
-    ),
-    worker,
-    taskClasses: [FastSourceTask, SinkTask, ...experimentTaskClasses()],
-    providers: {
-      spanExporter,
-      spanProcessors: [counter],
-      ...(scenario.telemetry === 'noop' ? { metricExporter: noopMetricExporter } : {}),
-    },
+  const container = rootContainer.createChildContainer();
+  const telemetry = registerTelemetry(container, worker.telemetry, {
+    spanExporter,
+    spanProcessors: [counter],
+    ...(scenario.telemetry === 'noop' ? { metricExporter: noopMetricExporter } : {}),
   });
-  return { ended: counter.ended, exporter };
+  const mainBefore = mainThreadCpuMs();
+  const processBefore = processCpuMs();
+  try {
+    await runFlow({
+      flow: parseFlow(
+        benchFlowYaml(
+          events,
+          scenario.window ?? 1,
+          scenario.yieldEvery ?? 0,
+          maxMs,
+          scenario.scriptTimeout ?? 'none',
+        ),
+        'bench.yaml',
+      ),
+      worker,
+      container,
+      telemetry,
+      taskClasses: [FastSourceTask, SinkTask, ...experimentTaskClasses()],
+    });
+  } finally {
+    await telemetry.shutdown();
+  }
+  const drainedAt = performance.now();
+  const mainCpuMs = mainThreadCpuMs() - mainBefore;
+  const cpuMs = processCpuMs() - processBefore;
+  const stats = telemetry.exportStats();
+  const spans = stats?.spans;
+  return {
+    ended: counter.ended,
+    exported: exporter?.exported ?? spans?.exportedItems ?? 0,
+    failed:
+      exporter?.failed ?? (spans === undefined ? 0 : spans.droppedItems - spans.overloadItems),
+    calls:
+      exporter?.calls ?? (spans === undefined ? 0 : spans.exportedBatches + spans.droppedBatches),
+    droppedByBytes: spans?.overloadItems ?? 0,
+    peakQueuedBytes: stats?.spanQueue?.peakQueuedBytes ?? 0,
+    drainedAt,
+    mainCpuMs,
+    processCpuMs: cpuMs,
+  };
 }
 
 /** Runs one scenario in this process (a bench child). */
@@ -198,7 +257,10 @@ export async function runFlowScenario(scenario: FlowScenario): Promise<FlowResul
   let receiver: ReceiverProcess | undefined;
   let endpoint = 'http://127.0.0.1:4317';
   if (scenario.telemetry === 'grpc') {
-    receiver = await startReceiverProcess();
+    receiver = await startReceiverProcess('built-in');
+    endpoint = receiver.endpoint;
+  } else if (scenario.telemetry === 'grpc-lean' || scenario.telemetry === 'grpc-stock') {
+    receiver = await startReceiverProcess('lean');
     endpoint = receiver.endpoint;
   } else if (scenario.telemetry === 'closed-port') {
     endpoint = `http://127.0.0.1:${await closedPort()}`;
@@ -220,13 +282,13 @@ export async function runFlowScenario(scenario: FlowScenario): Promise<FlowResul
     flowClock.onDone = () => {
       rssAtEnd = process.memoryUsage.rss() / MiB;
     };
-    const { ended, exporter } = await runOnce(scenario, scenario.events, endpoint, scenario.maxMs);
-    const returned = performance.now();
+    const once = await runOnce(scenario, scenario.events, endpoint, scenario.maxMs);
     clearInterval(sampler);
     const after = gcAndMeasure();
     const elapsedMs = flowClock.sinkDone - flowClock.sourceStart;
     const events = flowClock.sinkReceived;
-    const exported = exporter?.exported ?? 0;
+    const exported = once.exported;
+    const ended = once.ended;
     return {
       label: scenario.label,
       telemetry: scenario.telemetry,
@@ -235,13 +297,18 @@ export async function runFlowScenario(scenario: FlowScenario): Promise<FlowResul
       cappedAtMs: events < scenario.events ? scenario.maxMs : undefined,
       eventsPerSec: (events / elapsedMs) * 1000,
       elapsedMs,
-      shutdownMs: returned - flowClock.sinkDone,
+      shutdownMs: once.drainedAt - flowClock.sinkDone,
+      sustainedPerSec: (events / (once.drainedAt - flowClock.sourceStart)) * 1000,
+      mainCpuUsPerEvent: (once.mainCpuMs * 1000) / events,
+      processCpuUsPerEvent: (once.processCpuMs * 1000) / events,
+      droppedByBytes: once.droppedByBytes,
+      peakQueuedBytes: once.peakQueuedBytes,
       spansEnded: ended,
       spansExported: exported,
-      spansFailedExport: exporter?.failed ?? 0,
+      spansFailedExport: once.failed,
       droppedByQueue: drops.dropped,
       spansLost: scenario.telemetry === 'off' ? 0 : ended - exported,
-      exportCalls: exporter?.calls ?? 0,
+      exportCalls: once.calls,
       peakRssMiB: process.resourceUsage().maxRSS / 1024,
       rssBeforeMiB: before.rss / MiB,
       rssAtEndMiB: rssAtEnd,

@@ -8,6 +8,7 @@ import { childMain } from './child-process';
 import { decoratedWork } from './decorated-work';
 import { HandWrittenWork } from './hand-written-work';
 import { loadPeers } from './peer-decorators';
+import { startReceiverProcess } from './receiver-process';
 import { median, quantile } from './stats';
 import type { WorkVariant } from './work';
 import { BareWork } from './work';
@@ -23,6 +24,13 @@ export interface HandlerCostOptions {
   readonly warmupRounds: number;
   /** Calls per variant per round, by shape. */
   readonly calls: Readonly<Record<Shape, number>>;
+  /**
+   * `export` (default): spans go through the toolkit's export pipeline
+   * (encoded as they end, sent from the worker thread to a lean receiver in
+   * another process); `batch-noop`: the SDK's BatchSpanProcessor over a
+   * no-op exporter.
+   */
+  readonly spans?: 'export' | 'batch-noop';
 }
 
 /** One variant's result for one shape. */
@@ -85,7 +93,8 @@ const SHAPES: readonly Shape[] = ['async', 'sync', 'asyncGenerator'];
 export async function runHandlerCost(options: HandlerCostOptions): Promise<HandlerCostResult> {
   // The hand-written baseline and the peers use the OTel globals, as apps do.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  const providers = benchProviders();
+  const receiver = options.spans === 'batch-noop' ? undefined : await startReceiverProcess('lean');
+  const providers = benchProviders(receiver?.endpoint);
   trace.setGlobalTracerProvider(providers.tracerProvider);
 
   const enabled = rootContainer.createChildContainer();
@@ -147,6 +156,7 @@ export async function runHandlerCost(options: HandlerCostOptions): Promise<Handl
     });
   }
   await providers.shutdown();
+  await receiver?.stop();
   return { options, shapes, skipped };
 }
 

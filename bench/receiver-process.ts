@@ -9,9 +9,17 @@ export interface ReceiverProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `receiver-child.js` and resolves once it printed its endpoint. */
-export function startReceiverProcess(): Promise<ReceiverProcess> {
-  const child: ChildProcess = spawn(process.execPath, [join(__dirname, 'receiver-child.js')], {
+/** Which receiver: the built-in `OtlpReceiver` or the lean span counter (a fast collector's stand-in). */
+export type ReceiverKind = 'built-in' | 'lean';
+
+const SCRIPTS: Readonly<Record<ReceiverKind, string>> = {
+  'built-in': 'receiver-child.js',
+  lean: 'lean-receiver-child.js',
+};
+
+/** Starts the receiver child and resolves once it printed its endpoint. */
+export function startReceiverProcess(kind: ReceiverKind = 'built-in'): Promise<ReceiverProcess> {
+  const child: ChildProcess = spawn(process.execPath, [join(__dirname, SCRIPTS[kind])], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -19,7 +19,8 @@ import type { ScriptCostOptions, ScriptCostResult } from './script-cost';
 import { fixed, table, verdict, whole } from './stats';
 
 const RESULTS_DIR = join(__dirname, '..', '..', 'bench', 'results');
-const TARGET_EVENTS_PER_SEC = 20_000;
+const TARGET_RATE_TO_NOOP = 0.8;
+const TARGET_MAIN_CPU_TO_NOOP = 1.2;
 const TARGET_DISABLED_NS = 100;
 
 function handlerOptions(quick: boolean): HandlerCostOptions {
@@ -35,44 +36,27 @@ function handlerOptions(quick: boolean): HandlerCostOptions {
 function flowScenarios(quick: boolean): FlowScenario[] {
   const events = quick ? 4_000 : 20_000;
   const base = { events, warmupEvents: quick ? 500 : 2_000, yieldEvery: 64 };
-  const grpc = (label: string, batch: FlowScenario['batch']): FlowScenario => ({
+  const over = (label: string, telemetry: FlowScenario['telemetry']): FlowScenario => ({
     ...base,
     label,
-    telemetry: 'grpc',
-    batch,
+    telemetry,
+    batch: {},
   });
   const all: FlowScenario[] = [
     { ...base, label: 'telemetry off', telemetry: 'off' },
-    { ...base, label: 'no-op span exporter', telemetry: 'noop' },
-    grpc('gRPC, default batch', {}),
-    grpc('gRPC, queue 8192', {
-      max_queue_size: 8192,
-      max_export_batch_size: 512,
-      scheduled_delay: '1s',
-    }),
-    grpc('gRPC, queue 16384 / batch 2048', {
-      max_queue_size: 16384,
-      max_export_batch_size: 2048,
-      scheduled_delay: '1s',
-    }),
-    grpc('gRPC, queue 32768 / batch 4096', {
-      max_queue_size: 32768,
-      max_export_batch_size: 4096,
-      scheduled_delay: '500ms',
-    }),
-    { ...grpc('gRPC, default batch, source never yields', {}), yieldEvery: 0 },
+    over('no-op span exporter (BatchSpanProcessor)', 'noop'),
+    over(LEAN_DEFAULTS, 'grpc-lean'),
+    over(BUILT_IN_DEFAULTS, 'grpc'),
+    over('gRPC lean, stock BatchSpanProcessor + OTLPTraceExporter', 'grpc-stock'),
+    { ...over('gRPC lean, source never yields', 'grpc-lean'), yieldEvery: 0 },
     { ...base, label: 'telemetry off, script timeout 1s', telemetry: 'off', scriptTimeout: '1s' },
-    {
-      ...grpc('gRPC, queue 8192, script timeout 1s', {
-        max_queue_size: 8192,
-        max_export_batch_size: 512,
-        scheduled_delay: '1s',
-      }),
-      scriptTimeout: '1s',
-    },
+    { ...over('gRPC lean, script timeout 1s', 'grpc-lean'), scriptTimeout: '1s' },
   ];
-  return quick ? all.filter((_, i) => i < 3 || i === all.length - 1) : all;
+  return quick ? all.filter((_, i) => i < 5) : all;
 }
+
+const LEAN_DEFAULTS = 'gRPC lean receiver, defaults';
+const BUILT_IN_DEFAULTS = 'gRPC built-in receiver, defaults';
 
 const SHAPE_TITLES: Readonly<Record<Shape, string>> = {
   async: 'async handler',
@@ -80,11 +64,9 @@ const SHAPE_TITLES: Readonly<Record<Shape, string>> = {
   asyncGenerator: 'async-generator handler (3 yields)',
 };
 
-function batchText(b: FlowScenario['batch']): string {
-  const q = b?.max_queue_size ?? 2048;
-  const n = b?.max_export_batch_size ?? 512;
-  const d = b?.scheduled_delay ?? '5s';
-  return `${q}/${n}/${d}`;
+/* Per event, as a ratio to a reference scenario of the same run. */
+function times(value: number, reference: number | undefined): string {
+  return reference === undefined || !(reference > 0) ? '-' : fixed(value / reference, 2);
 }
 
 function out(text: string): void {
@@ -140,27 +122,60 @@ async function main(): Promise<void> {
     flows.push(await runChild<FlowResult>('flow-throughput', scenario, flags));
   }
   out(`## 2. Flow throughput: source -> script -> sink, ${flows[0]?.events ?? 0} events\n`);
+  const off = flows.find((f) => f.telemetry === 'off');
+  const noop = flows.find((f) => f.telemetry === 'noop');
   out(
     table(
       [
         'scenario',
-        'batch q/n/delay',
         'events/s',
-        'spans ended',
-        'exported',
-        'lost',
-        'export calls',
-        'peak RSS MiB',
-        'shutdown ms',
+        'ev/s incl. drain',
+        'x off',
+        'x no-op',
+        'main CPU µs/ev',
+        'x off',
+        'x no-op',
+        'process CPU µs/ev',
+        'x off',
+        'x no-op',
       ],
       flows.map((f) => [
         f.label,
-        f.telemetry === 'off' ? '-' : batchText(f.batch),
         whole(f.eventsPerSec),
+        whole(f.sustainedPerSec),
+        times(f.sustainedPerSec, off?.sustainedPerSec),
+        times(f.sustainedPerSec, noop?.sustainedPerSec),
+        fixed(f.mainCpuUsPerEvent, 1),
+        times(f.mainCpuUsPerEvent, off?.mainCpuUsPerEvent),
+        times(f.mainCpuUsPerEvent, noop?.mainCpuUsPerEvent),
+        fixed(f.processCpuUsPerEvent, 1),
+        times(f.processCpuUsPerEvent, off?.processCpuUsPerEvent),
+        times(f.processCpuUsPerEvent, noop?.processCpuUsPerEvent),
+      ]),
+    ),
+  );
+  out('');
+  out(
+    table(
+      [
+        'scenario',
+        'spans ended',
+        'exported',
+        'lost',
+        'of which queue full',
+        'export calls',
+        'peak queued KiB',
+        'peak RSS MiB',
+        'drain ms',
+      ],
+      flows.map((f) => [
+        f.label,
         whole(f.spansEnded),
         whole(f.spansExported),
         whole(f.spansLost),
+        whole(f.droppedByBytes + f.droppedByQueue),
         whole(f.exportCalls),
+        whole(f.peakQueuedBytes / 1024),
         fixed(f.peakRssMiB, 0),
         whole(f.shutdownMs),
       ]),
@@ -189,6 +204,7 @@ async function main(): Promise<void> {
         'heap before/after',
         'spans ended',
         'lost',
+        'peak queued KiB',
       ],
       [
         [
@@ -203,6 +219,7 @@ async function main(): Promise<void> {
           `${fixed(mem.heapBeforeMiB, 1)}/${fixed(mem.heapAfterMiB, 1)}`,
           whole(mem.spansEnded),
           whole(mem.spansLost),
+          whole(mem.peakQueuedBytes / 1024),
         ],
       ],
     ),
@@ -273,8 +290,16 @@ async function main(): Promise<void> {
     pick(shape, '@Handler, telemetry on') / pick(shape, 'hand-written OTel');
   const over = (shape: Shape): number =>
     pick(shape, '@Handler, telemetry off') - pick(shape, 'bare method');
-  const clean = flows.filter((f) => f.telemetry === 'grpc' && f.spansLost === 0);
-  const best = clean.sort((a, b) => b.eventsPerSec - a.eventsPerSec)[0];
+  const lean = flows.find((f) => f.label === LEAN_DEFAULTS);
+  const builtIn = flows.find((f) => f.label === BUILT_IN_DEFAULTS);
+  const rate = (f: FlowResult | undefined): number =>
+    f === undefined || noop === undefined ? Number.NaN : f.sustainedPerSec / noop.sustainedPerSec;
+  const mainCpu = (f: FlowResult | undefined): number =>
+    f === undefined || noop === undefined
+      ? Number.NaN
+      : f.mainCpuUsPerEvent / noop.mainCpuUsPerEvent;
+  const traced = (shape: Shape): number =>
+    pick(shape, '@Handler, telemetry on') / pick(shape, '@fullstackhouse @Traced');
   const targets = [
     [
       '@Handler on / hand-written (async)',
@@ -307,12 +332,40 @@ async function main(): Promise<void> {
       verdict(over('sync') <= TARGET_DISABLED_NS),
     ],
     [
-      'flow over gRPC, zero spans lost',
-      `>= ${whole(TARGET_EVENTS_PER_SEC)} ev/s`,
-      best === undefined
-        ? 'no gRPC run without loss'
-        : `${whole(best.eventsPerSec)} ev/s (${best.label})`,
-      verdict(best !== undefined && best.eventsPerSec >= TARGET_EVENTS_PER_SEC),
+      '@Handler on / @Traced (async)',
+      '<= 1.00',
+      fixed(traced('async'), 2),
+      verdict(traced('async') <= 1),
+    ],
+    [
+      '@Handler on / @Traced (sync)',
+      '<= 1.00',
+      fixed(traced('sync'), 2),
+      verdict(traced('sync') <= 1),
+    ],
+    [
+      'defaults, lean receiver: spans lost',
+      '0',
+      whole(lean?.spansLost ?? Number.NaN),
+      verdict(lean?.spansLost === 0),
+    ],
+    [
+      'defaults, lean receiver: ev/s incl. drain / no-op',
+      `>= ${fixed(TARGET_RATE_TO_NOOP, 2)}`,
+      fixed(rate(lean), 2),
+      verdict(rate(lean) >= TARGET_RATE_TO_NOOP),
+    ],
+    [
+      'defaults, lean receiver: main CPU per event / no-op',
+      `<= ${fixed(TARGET_MAIN_CPU_TO_NOOP, 2)}`,
+      fixed(mainCpu(lean), 2),
+      verdict(mainCpu(lean) <= TARGET_MAIN_CPU_TO_NOOP),
+    ],
+    [
+      'defaults, built-in receiver: spans lost',
+      '0',
+      whole(builtIn?.spansLost ?? Number.NaN),
+      verdict(builtIn?.spansLost === 0),
     ],
     [
       `memory growth, collector down (${whole(mem.events)} events)`,

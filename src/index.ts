@@ -48,6 +48,7 @@ export type { TelemetryProviders } from './telemetry/register-providers';
 export type { CreateProvidersOptions } from './telemetry/create-providers';
 export type { TelemetryHandle } from './telemetry/telemetry-handle';
 export type { ExportStats, ExportSignalStats } from './telemetry/export-retry-stats';
+export type { SpanQueueStats } from './telemetry/export/span-queue-stats';
 export { spansLost } from './telemetry/export-retry-stats';
 export { setTelemetryFailureListener } from './telemetry/telemetry-failure';
 export type { TelemetryFailureListener } from './telemetry/telemetry-failure';

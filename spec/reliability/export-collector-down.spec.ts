@@ -5,6 +5,7 @@ import type { CapturedWarnings, TelemetryRig } from './support/export-harness';
 import {
   captureTelemetryWarnings,
   freePort,
+  prepareExportThread,
   reportMeasurement,
   runFlowOn,
   sleep,
@@ -21,6 +22,7 @@ flow:
 `;
 
 describe('reliability: the collector is down', () => {
+  prepareExportThread();
   const receivers: OtlpReceiver[] = [];
   let rig: TelemetryRig | undefined;
   let warnings: CapturedWarnings | undefined;

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import type { TelemetryRig } from './support/export-harness';
 import {
   freePort,
+  prepareExportThread,
   reportMeasurement,
   runFlowOn,
   startTelemetry,
@@ -38,6 +39,7 @@ function settledMemory(gc: () => void): { heapMb: number; rssMb: number } {
 }
 
 describe('reliability: memory stays bounded while the collector is down @slow', () => {
+  prepareExportThread();
   let rig: TelemetryRig | undefined;
 
   afterEach(async () => {

@@ -3,7 +3,12 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { expect } from 'chai';
 import { OtlpReceiver } from '../../src/collector';
 import type { TelemetryRig } from './support/export-harness';
-import { runFlowOn, startTelemetry, telemetryWorker } from './support/export-harness';
+import {
+  prepareExportThread,
+  runFlowOn,
+  startTelemetry,
+  telemetryWorker,
+} from './support/export-harness';
 
 const FLOW = `
 flow:
@@ -20,6 +25,7 @@ flow:
  * after the span batches that meet the faults.
  */
 describe('reliability: export retries over real gRPC', () => {
+  prepareExportThread();
   let receiver: OtlpReceiver | undefined;
   let rig: TelemetryRig | undefined;
 

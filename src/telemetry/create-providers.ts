@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { credentials as grpcCredentials } from '@grpc/grpc-js';
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import {
@@ -20,11 +19,13 @@ import { resolveResourceAttributes } from '../config/otel-env';
 import type { TelemetryConfig } from '../config/telemetry-config';
 import { MAX_ATTRIBUTE_LENGTH } from './attribute-values';
 import { bounded } from './bounded';
-import { mergeExportRetryOptions } from './export-retry-policy';
+import { budgetWithin, mergeExportRetryOptions } from './export-retry-policy';
 import type { ExportRetryOptions } from './export-retry-policy';
 import type { ExportStats, ExportStatsSource } from './export-retry-stats';
 import type { TelemetryProviders } from './register-providers';
-import { RetryingMetricExporter, RetryingSpanExporter } from './retrying-exporter';
+import { RetryingMetricExporter } from './retrying-exporter';
+import { SpanExportProcessor } from './export/span-export-processor';
+import { otelEnvOf, transferableRetry } from './export/span-transport-options';
 
 /** How long `shutdown()` may take before it gives up on an unreachable collector. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
@@ -33,8 +34,17 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
 export interface CreateProvidersOptions {
   /** Trace sampler (default: parent-based, always on). */
   readonly sampler?: Sampler;
-  /** Replaces the OTLP/gRPC span exporter (benchmarks use a no-op one). */
+  /**
+   * Replaces the OTLP/gRPC span export: this exporter gets the spans through
+   * the SDK's standard `BatchSpanProcessor` (benchmarks use a no-op one).
+   */
   readonly spanExporter?: SpanExporter;
+  /**
+   * Where the toolkit's own span export sends from: `worker` (default) a
+   * worker thread, `main` the main thread. Either way spans are encoded as
+   * they end; see docs/export-pipeline.md.
+   */
+  readonly exportThread?: 'worker' | 'main';
   /** Replaces the OTLP/gRPC metric exporter. */
   readonly metricExporter?: PushMetricExporter;
   /** More span processors, after the batch processor. */
@@ -52,8 +62,8 @@ export interface CreateProvidersOptions {
   readonly exportRetry?: ExportRetryOptions;
 }
 
-/** Most batches one exporter keeps in flight; the OTLP exporter's own concurrency limit is 30. */
-const MAX_IN_FLIGHT_CAP = 30;
+/** Span export requests in flight at once (more wait, bounded in bytes, in the export queue). */
+const SPAN_IN_FLIGHT = 4;
 
 /** Time always left to stop the exporters after the providers, even when their shutdown used the whole bound. */
 const EXPORTER_STOP_MIN_MS = 250;
@@ -63,8 +73,9 @@ const METRIC_IN_FLIGHT = 4;
 
 /**
  * Builds the providers an enabled telemetry config describes: a tracer
- * provider whose `BatchSpanProcessor` exports spans over OTLP/gRPC in
- * batches as they end, and a meter provider whose periodic reader pushes a
+ * provider that encodes each span as it ends and exports the batches over
+ * OTLP/gRPC from a worker thread (a byte-bounded queue, drops counted; see
+ * docs/export-pipeline.md), and a meter provider whose periodic reader pushes a
  * metric snapshot every `metrics_export_interval`. Both carry a resource with
  * `service.name` from the config (merged over OTEL_RESOURCE_ATTRIBUTES). The
  * exporters also read the standard OTEL_EXPORTER_OTLP_* variables, such as
@@ -84,22 +95,39 @@ export function createTelemetryProviders(
     ...credentialsFor(config),
   };
   const limit = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
-  // The OTLP/gRPC exporters of OTel JS 0.223 never retry (see
-  // retrying-exporter.ts): wrap them so a collector blip does not lose a batch.
-  let retryingSpans: RetryingSpanExporter | undefined;
-  let spanExporter = options.spanExporter;
-  if (spanExporter === undefined) {
-    retryingSpans = new RetryingSpanExporter(
-      new OTLPTraceExporter(exporterOptions),
-      retryOptions(
-        config.batch.exportTimeoutMs,
-        limit,
-        spanInFlightBound(config),
-        options.exportRetry,
-      ),
-    );
-    spanExporter = retryingSpans;
-  }
+  // Our own spans are encoded as they end and sent from a worker thread
+  // (docs/export-pipeline.md); a span exporter given here keeps the standard
+  // SDK batch processor and is used as it is.
+  const spanExport =
+    options.spanExporter === undefined
+      ? new SpanExportProcessor({
+          transport: {
+            url: endpoint.url,
+            timeoutMs: config.batch.exportTimeoutMs,
+            env: otelEnvOf(process.env),
+            ...(caFileFor(config) === undefined ? {} : { caFile: caFileFor(config) }),
+            retry: transferableRetry(
+              retryOptions(
+                config.batch.exportTimeoutMs,
+                limit,
+                SPAN_IN_FLIGHT,
+                options.exportRetry,
+              ),
+            ),
+          },
+          maxExportBatchSize: config.batch.max_export_batch_size,
+          scheduledDelayMs: config.batch.scheduledDelayMs,
+          maxQueueBytes: config.batch.max_queue_bytes,
+          shutdownTimeoutMs: limit,
+          ...(options.exportThread === undefined ? {} : { thread: options.exportThread }),
+        })
+      : new BatchSpanProcessor(options.spanExporter, {
+          maxQueueSize: config.batch.max_queue_size,
+          maxExportBatchSize: config.batch.max_export_batch_size,
+          scheduledDelayMillis: config.batch.scheduledDelayMs,
+          exportTimeoutMillis: config.batch.exportTimeoutMs,
+        });
+  const ownSpans = spanExport instanceof SpanExportProcessor ? spanExport : undefined;
   let retryingMetrics: RetryingMetricExporter | undefined;
   let metricExporter = options.metricExporter;
   if (metricExporter === undefined) {
@@ -115,16 +143,7 @@ export function createTelemetryProviders(
     resource,
     sampler: options.sampler,
     spanLimits: { attributeValueLengthLimit: MAX_ATTRIBUTE_LENGTH },
-    spanProcessors: [
-      new BatchSpanProcessor(spanExporter, {
-        maxQueueSize: config.batch.max_queue_size,
-        maxExportBatchSize: config.batch.max_export_batch_size,
-        scheduledDelayMillis: config.batch.scheduledDelayMs,
-        exportTimeoutMillis: config.batch.exportTimeoutMs,
-      }),
-      ...(options.spanProcessors ?? []),
-      endedSpans,
-    ],
+    spanProcessors: [spanExport, ...(options.spanProcessors ?? []), endedSpans],
   });
   // The reader asks our own duration histograms for points in the temporality
   // its exporter prefers (cumulative unless the exporter is set to delta).
@@ -157,25 +176,27 @@ export function createTelemetryProviders(
       const started = Date.now();
       // The final flush may retry, but only while the shutdown bound allows.
       const cap = started + budgetWithin(limit);
-      retryingSpans?.capDeadline(cap);
+      ownSpans?.capDeadline(cap);
       retryingMetrics?.capDeadline(cap);
       await bounded(
         () => Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]),
         limit,
         'telemetry shutdown',
       );
-      // The batch processor skips its exporter's shutdown when the final
-      // flush fails: stop ours anyway, so no retry outlives shutdown and the
+      // The metric reader skips its exporter's shutdown when the final
+      // export fails: stop ours anyway, so no retry outlives shutdown and the
       // gRPC channel is closed. Idempotent; retries end by the cap above.
       await bounded(
-        () => Promise.all([retryingSpans?.shutdown(), retryingMetrics?.shutdown()]),
+        () => Promise.all([retryingMetrics?.shutdown()]),
         Math.max(EXPORTER_STOP_MIN_MS, started + limit - Date.now()),
         'telemetry exporter shutdown',
       );
     },
     exportStats: (): ExportStats => ({
       spansEnded: endedSpans.ended,
-      ...(retryingSpans === undefined ? {} : { spans: retryingSpans.stats() }),
+      ...(ownSpans === undefined
+        ? {}
+        : { spans: ownSpans.stats(), spanQueue: ownSpans.queueStats() }),
       ...(retryingMetrics === undefined ? {} : { metrics: retryingMetrics.stats() }),
     }),
   };
@@ -204,31 +225,16 @@ function retryOptions(
 }
 
 /*
- * A batch's retries must end a little before the caller stops waiting for
- * it (the batch processor's export timeout, the shutdown bound), so the
- * result is reported rather than abandoned and the next batch starts clean.
- */
-function budgetWithin(timeoutMs: number): number {
-  return Math.max(1, timeoutMs - Math.min(250, timeoutMs / 10));
-}
-
-/*
- * The batch processor exports one batch at a time, except forceFlush and
- * shutdown, which send the whole queue at once: that many batches plus the
- * one already going must fit, or a healthy flush would drop some.
- */
-function spanInFlightBound(config: TelemetryConfig): number {
-  const queued = Math.ceil(config.batch.max_queue_size / config.batch.max_export_batch_size);
-  return Math.min(MAX_IN_FLIGHT_CAP, Math.max(2, queued + 1));
-}
-
-/*
  * Only when the config names a CA file do we build credentials ourselves;
- * otherwise the exporter picks TLS from the https:// scheme and still honours
+ * otherwise the exporters pick TLS from the https:// scheme and still honour
  * OTEL_EXPORTER_OTLP_CERTIFICATE and friends.
  */
 function credentialsFor(config: TelemetryConfig): { credentials?: ChannelCredentials } {
-  const caFile = config.tls.ca_file;
-  if (caFile === undefined || !config.endpoint.tls) return {};
+  const caFile = caFileFor(config);
+  if (caFile === undefined) return {};
   return { credentials: grpcCredentials.createSsl(readFileSync(caFile)) };
+}
+
+function caFileFor(config: TelemetryConfig): string | undefined {
+  return config.endpoint.tls ? config.tls.ca_file : undefined;
 }

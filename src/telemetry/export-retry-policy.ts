@@ -49,9 +49,12 @@ export interface ExportRetryOptions {
    */
   readonly budgetMs?: number;
   /**
-   * Most batches in flight at once (first attempt, backoff or retry). A batch
-   * that arrives when this many are in flight fails at once and is counted as
-   * dropped: a slow or down collector never piles up work. Default 4.
+   * Most batches in flight at once (first attempt, backoff or retry). For a
+   * retrying exporter, a batch that arrives when this many are in flight
+   * fails at once and is counted as dropped: a slow or down collector never
+   * piles up work. The toolkit's span export keeps further batches waiting in
+   * its byte-bounded queue instead (`telemetry.batch.max_queue_bytes`).
+   * Default 4.
    */
   readonly maxInFlight?: number;
   /**
@@ -168,4 +171,13 @@ export function backoffMs(retry: number, options: ResolvedExportRetryOptions): n
   );
   const factor = 1 + options.jitter * (2 * options.random() - 1);
   return Math.max(0, base * factor);
+}
+
+/**
+ * The time a batch's retries may take when its caller waits `timeoutMs`
+ * (the export timeout, the shutdown bound): a little less, so its result is
+ * reported rather than abandoned and the next batch starts clean.
+ */
+export function budgetWithin(timeoutMs: number): number {
+  return Math.max(1, timeoutMs - Math.min(250, timeoutMs / 10));
 }

@@ -1,3 +1,5 @@
+import type { SpanQueueStats } from './export/span-queue-stats';
+
 /**
  * Counters of one retrying exporter (spans or metrics). Items are spans for
  * the span exporter and data points for the metric exporter.
@@ -15,7 +17,11 @@ export interface ExportSignalStats {
   readonly droppedBatches: number;
   /** Items in those batches: what the collector will never see. */
   readonly droppedItems: number;
-  /** Of the dropped batches: refused at once because {@link maxInFlight} were in flight. */
+  /**
+   * Of the dropped batches: refused at once because {@link maxInFlight} were
+   * in flight (metrics) or because the span export queue was full
+   * (`telemetry.batch.max_queue_bytes`).
+   */
   readonly overloadBatches: number;
   /** Items in those batches. */
   readonly overloadItems: number;
@@ -29,22 +35,23 @@ export interface ExportSignalStats {
 
 /** Export counters of a set of telemetry providers, per signal. */
 export interface ExportStats {
-  /** The span exporter's counters; `undefined` when spans are not exported through a retrying exporter. */
+  /** The span export's counters; `undefined` when spans go to a user-supplied exporter. */
   readonly spans?: ExportSignalStats;
+  /** The byte-bounded span export queue; `undefined` likewise. */
+  readonly spanQueue?: SpanQueueStats;
   /** The metric exporter's counters; `undefined` likewise. */
   readonly metrics?: ExportSignalStats;
   /**
    * Sampled spans that ended. After the final flush, those neither exported
-   * nor counted as dropped by the exporter were dropped from the batch
-   * processor's full queue (see {@link spansLost}).
+   * nor counted as dropped were lost uncounted (see {@link spansLost}).
    */
   readonly spansEnded?: number;
 }
 
 /**
- * Spans that ended but never reached the collector: dropped by the exporter
- * after its retries, refused when too many exports were in flight, or
- * dropped from the batch processor's full queue. Meaningful after shutdown.
+ * Spans that ended but never reached the collector: given up after their
+ * retries, dropped from the full export queue, or unsent at the end of the
+ * shutdown bound. Meaningful after shutdown.
  */
 export function spansLost(stats: ExportStats | undefined): number {
   // Without a retrying exporter nothing counted the exports: no claim either way.

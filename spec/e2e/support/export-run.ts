@@ -7,6 +7,7 @@ import { runFlow } from '../../../src/run-flow';
 import type { FlowRunResult } from '../../../src/run-flow';
 import type { CreateProvidersOptions } from '../../../src/telemetry/create-providers';
 import type { Logger } from '../../../src/telemetry/logger';
+import { prepareExportWorker } from '../../../src/telemetry/export/export-worker-pool';
 
 /** The service name every export spec configures unless it says otherwise. */
 export const SERVICE_NAME = 'flowgen-e2e';
@@ -110,6 +111,12 @@ export interface ExportScene {
  */
 export function exportScene(): ExportScene {
   const scene = { receivers: new ReceiverPool(), env: new EnvScope() };
+  // The span export thread compiles its sources under ts-node (~2 s once per
+  // run): start it first, so a flow's spans leave while the flow runs.
+  before(async function () {
+    this.timeout(30_000);
+    await prepareExportWorker();
+  });
   beforeEach(() => scene.env.set(OTEL_ENV_UNSET));
   afterEach(async () => {
     scene.env.restore();

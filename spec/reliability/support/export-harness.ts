@@ -25,6 +25,7 @@ import type {
 } from '../../../src';
 import { installTelemetryWarnings } from '../../../src/cli/telemetry-warnings';
 import { exportStatsOf } from '../../../src/telemetry/export-retry-stats';
+import { prepareExportWorker } from '../../../src/telemetry/export/export-worker-pool';
 import type { ExportSignalStats } from '../../../src/telemetry/export-retry-stats';
 import { BurstSourceTask } from './burst-source.task';
 
@@ -162,6 +163,18 @@ export function captureTelemetryWarnings(intervalMs: number): CapturedWarnings {
       resetLogger();
     },
   };
+}
+
+/**
+ * Starts the span export thread before the specs of the calling describe (it
+ * compiles its sources under ts-node, ~2 s once per run), so spans leave
+ * while a flow runs as they do from the built package.
+ */
+export function prepareExportThread(): void {
+  before(async function () {
+    this.timeout(30_000);
+    await prepareExportWorker();
+  });
 }
 
 /** Resolves after `ms`. */
