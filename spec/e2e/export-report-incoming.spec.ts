@@ -1,6 +1,5 @@
 import http from 'node:http';
-import { connect, createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { expect } from 'chai';
 import { loadWorkerConfig } from '../../src/config/worker-config';
 import { runFlow } from '../../src/run-flow';
@@ -8,16 +7,9 @@ import { parseFlow } from '../../src/runtime/flow-loader';
 import { captureLogger } from './support/capture-logger';
 import type { CapturedLine } from './support/capture-logger';
 import { FAST_RETRY, ReceiverPool, telemetryTo } from './support/export-run';
+import { freePort } from './support/spawn-worker';
 
 const UNSAMPLED = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function post(port: number, traceparent: string | undefined): Promise<number> {
   return new Promise((resolve, reject) => {

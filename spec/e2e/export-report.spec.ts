@@ -1,8 +1,7 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { captureLogger } from './support/capture-logger';
 import { ReceiverPool, runExportingFlow, telemetryTo } from './support/export-run';
+import { freePort } from './support/spawn-worker';
 
 const FLOW = `
 flow:
@@ -11,14 +10,6 @@ flow:
     - generate: { name: src, interval: 1ms, count: 5 }
     - log: { name: out, level: debug }
 `;
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('e2e: the end-of-run export report', () => {
   const receivers = new ReceiverPool();
@@ -38,7 +29,7 @@ describe('e2e: the end-of-run export report', () => {
   });
 
   it('counts and reports every span lost when the collector is down', async () => {
-    const port = await closedPort();
+    const port = await freePort(); // closed again: nothing listens there
     const log = captureLogger();
     await runExportingFlow({
       flow: FLOW,
