@@ -11,7 +11,7 @@ import {
   yamlToValue,
 } from '../config/parse-yaml-document';
 import type { FlowDefinition, TaskDefinition } from './flow-definition';
-import { TASK_NAME_PATTERN } from './task-name';
+import { TASK_NAME_PATTERN } from '../metadata/task-name';
 
 /** Keys allowed directly under `flow`. */
 const FLOW_KEYS = ['name', 'tasks'] as const;

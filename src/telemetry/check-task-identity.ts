@@ -1,4 +1,4 @@
-import { TASK_NAME_PATTERN } from '../runtime/task-name';
+import { TASK_NAME_PATTERN } from '../metadata/task-name';
 import { TaskIdentityError } from './task-identity-error';
 
 /**
