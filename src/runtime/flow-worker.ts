@@ -64,6 +64,7 @@ export class FlowWorker {
       stopSignal: this.stopController.signal,
       hardSignal: this.hardController.signal,
       logger: this.logger,
+      flow: plan.name,
     };
     for (const planned of plan.tasks) {
       const { definition, type } = planned;

@@ -10,6 +10,7 @@ import { reportTelemetryFailure } from '../telemetry/telemetry-failure';
 import { DecoratorError } from '../decorators/decorator-error';
 import type { Channel } from './channel';
 import type { FlowEvent } from './event';
+import { EventCompletion } from './event-completion';
 import type { PlannedTask } from './flow-plan';
 import { settleHandlerResult, toOutputEvents } from './handler-outputs';
 import { HandlerTimeoutError } from './handler-timeout-error';
@@ -44,6 +45,8 @@ export interface NodeWiring {
   readonly hardSignal: AbortSignal;
   /** The worker's logger. */
   readonly logger: Logger;
+  /** The flow's name, handed to tasks as `ctx.flow`. */
+  readonly flow?: string;
 }
 
 /**
@@ -85,6 +88,7 @@ export class TaskNode {
     this.handler = originalOf(method as HandlerFn);
     this.ctx = {
       name: definition.name,
+      flow: wiring.flow,
       id: definition.id,
       type: type.options.type,
       config: planned.config,
@@ -111,7 +115,12 @@ export class TaskNode {
    */
   async drainInput(): Promise<number> {
     let dropped = 0;
-    if (this.input !== undefined) for await (const _ of this.input) dropped++;
+    if (this.input !== undefined) {
+      for await (const event of this.input) {
+        dropped++;
+        EventCompletion.of(event)?.fail(new WorkerStoppingError(this.name));
+      }
+    }
     if (dropped > 0) this.ctx.logger.error({ dropped }, 'dropped events sent to a failed task');
     return dropped;
   }
@@ -160,13 +169,32 @@ export class TaskNode {
     return yieldToEventLoop();
   }
 
+  /*
+   * An event a source tracks (EventCompletion) holds its completion open
+   * until this handler and every send downstream are done, so the source
+   * learns when the whole fan-out has handled it.
+   */
   private async handleAndSend(event: FlowEvent, parent: Context): Promise<FlowEvent[]> {
-    const out = await this.handle(event, parent);
-    for (const next of out) {
-      for (const node of this.downstream) await node.input?.send(next);
+    const completion = EventCompletion.of(event);
+    try {
+      const out = await this.handle(event, parent);
+      for (const next of out) {
+        for (const node of this.downstream) {
+          if (node.input === undefined) continue;
+          completion?.forward(next);
+          await node.input.send(next).catch((error: unknown) => {
+            completion?.fail(error);
+            throw error;
+          });
+        }
+      }
+      this.stats.emitted += out.length;
+      completion?.release();
+      return out;
+    } catch (error) {
+      completion?.fail(error);
+      throw error;
     }
-    this.stats.emitted += out.length;
-    return out;
   }
 
   /** Handles one event, all attempts in one span; rethrows the last error after logging it. */

@@ -1,0 +1,168 @@
+/*
+ * nats_publish on a real nats-server (started once for this file): PubAck
+ * awaited per event, stream sequence and dedup on the span, trace context in
+ * the message headers, bad config and missing streams refused at start.
+ */
+import { expect } from 'chai';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { ConfigError } from '../../src/config/config-error';
+import { loadWorkerConfig } from '../../src/config/worker-config';
+import { NatsConnectError, NatsStreamMissingError } from '../../src/connectors/nats-errors';
+import { parseFlow } from '../../src/runtime/flow-loader';
+import { runFlow } from '../../src/runtime/run-flow';
+import { TaskFailedError } from '../../src/runtime/task-failed-error';
+import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
+import { natsServerPerFile } from '../e2e/support/nats-server';
+import { freePort } from '../e2e/support/spawn-worker';
+import { CapturedLog } from './task-harness';
+
+describe('connectors: nats_publish (real nats-server)', () => {
+  const server = natsServerPerFile();
+  let kit: TestTelemetry;
+  let nc: NatsConnection;
+  let stream = '';
+  let n = 0;
+  beforeEach(async () => {
+    kit = TestTelemetry.create();
+    nc = await connect({ servers: server().url });
+    stream = `PUB${++n}`;
+  });
+  afterEach(async () => {
+    await nc.close();
+    await kit.shutdown();
+  });
+
+  function run(tasks: string, log = new CapturedLog('info')) {
+    return runFlow({
+      flow: parseFlow(`flow:\n  name: pub\n  tasks:\n${tasks}`, 'pub.yaml'),
+      worker: loadWorkerConfig({ retry: { max_attempts: 2, initial_backoff: '10ms' } }),
+      container: kit.container,
+      telemetry: kit.handle,
+      logger: log.logger,
+    });
+  }
+
+  it('publishes each event, awaits its PubAck, and records the semantic-convention attributes with the stream sequence', async () => {
+    await run(`
+    - generate: { name: ticks, interval: 1ms, count: 3, payload: { kind: order } }
+    - nats_publish:
+        name: publish
+        url: "${server().url}"
+        subject: ${stream.toLowerCase()}.created
+        stream: { name: ${stream}, subjects: ["${stream.toLowerCase()}.>"], create: true }
+`);
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.info(stream);
+    expect(info.state.messages).to.equal(3);
+
+    const spans = kit.spans('task.handle').filter((s) => s.attributes.task === 'publish');
+    expect(spans).to.have.length(3);
+    const ticks = kit.spans('task.handle').filter((s) => s.attributes.task === 'ticks');
+    for (const [i, span] of spans.entries()) {
+      expect(span.status.code).to.equal(SpanStatusCode.UNSET);
+      expect(span.attributes).to.deep.include({
+        'messaging.system': 'nats',
+        'messaging.operation.type': 'send',
+        'messaging.destination.name': `${stream.toLowerCase()}.created`,
+        'server.address': '127.0.0.1',
+        'server.port': server().port,
+        'messaging.nats.stream': stream,
+        'messaging.nats.stream.sequence': i + 1,
+        'messaging.nats.duplicate': false,
+      });
+      const body = JSON.stringify({ kind: 'order', n: i });
+      expect(span.attributes['messaging.message.body.size']).to.equal(Buffer.byteLength(body));
+
+      // The stored message: body, JSON content type, message id = event id,
+      // and the publish span's traceparent (the generate span is its parent).
+      const stored = await jsm.streams.getMessage(stream, { seq: i + 1 });
+      expect(stored?.string()).to.equal(body);
+      expect(stored?.header.get('Content-Type')).to.equal('application/json');
+      expect(stored?.header.get('Nats-Msg-Id')).to.equal(span.attributes['messaging.message.id']);
+      const { traceId, spanId } = span.spanContext();
+      expect(stored?.header.get('traceparent')).to.equal(`00-${traceId}-${spanId}-01`);
+      expect(span.parentSpanContext?.spanId).to.equal(ticks[i]?.spanContext().spanId);
+    }
+  });
+
+  it('(h) the same msg_id published three times leaves one stream message; the repeats are flagged duplicate', async () => {
+    await run(`
+    - generate: { name: ticks, interval: 1ms, count: 3 }
+    - nats_publish:
+        name: publish
+        url: "${server().url}"
+        subject: ${stream.toLowerCase()}.once
+        msg_id: "order-{{data.missing}}42"
+        stream: { name: ${stream}, create: true }
+`);
+    const info = await (await jetstreamManager(nc)).streams.info(stream);
+    expect(info.state.messages, 'one stored message').to.equal(1);
+    const spans = kit.spans('task.handle').filter((s) => s.attributes.task === 'publish');
+    expect(spans.map((s) => s.attributes['messaging.message.id'])).to.deep.equal([
+      'order-42',
+      'order-42',
+      'order-42',
+    ]);
+    expect(spans.map((s) => s.attributes['messaging.nats.duplicate'])).to.deep.equal([
+      false,
+      true,
+      true,
+    ]);
+    expect(spans.map((s) => s.attributes['messaging.nats.stream.sequence'])).to.deep.equal([
+      1, 1, 1,
+    ]);
+  });
+
+  it('stops before any event when the stream is missing and create is off, naming the stream and the fix', async () => {
+    const error = await run(`
+    - generate: { name: ticks, interval: 1ms, count: 1 }
+    - nats_publish: { name: publish, url: "${server().url}", subject: nowhere.x, stream: { name: NOPE } }
+`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(TaskFailedError);
+    const cause = (error as TaskFailedError).failures[0]?.error;
+    expect(cause).to.be.instanceOf(NatsStreamMissingError);
+    expect(String((cause as Error).message)).to.match(
+      /stream "NOPE" does not exist.*stream\.create: true/,
+    );
+    expect(kit.spans('task.handle').filter((s) => s.attributes.task === 'publish')).to.have.length(
+      0,
+    );
+  });
+
+  it('stops at start with NatsConnectError when no server listens at url', async () => {
+    const port = await freePort();
+    const error = await run(`
+    - generate: { name: ticks, interval: 1ms, count: 1 }
+    - nats_publish: { name: publish, url: "nats://u:secret@127.0.0.1:${port}", subject: a.b }
+`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const cause = (error as TaskFailedError).failures[0]?.error;
+    expect(cause).to.be.instanceOf(NatsConnectError);
+    expect((cause as NatsConnectError).code).to.equal('FLOWGEN_NATS_CONNECT');
+    expect((cause as Error).message).to.include(`nats://127.0.0.1:${port}`);
+    expect((cause as Error).message).not.to.include('secret');
+  });
+
+  it('rejects a wildcard subject, a bad url and a duration without unit before anything starts', async () => {
+    const error = await run(`
+    - generate: { name: ticks, count: 1 }
+    - nats_publish: { name: publish, url: "http://127.0.0.1:1", subject: "a.*", ack_timeout: 5 }
+`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(ConfigError);
+    const text = String(error);
+    expect(text).to.match(/url.*nats:\/\/127\.0\.0\.1:4222/);
+    expect(text).to.match(/subject.*without wildcards/);
+    expect(text).to.match(/ack_timeout/);
+  });
+});
