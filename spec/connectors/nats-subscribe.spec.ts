@@ -141,7 +141,7 @@ describe('connectors: nats_subscribe (real nats-server)', () => {
         batch: 2
     - fail_first_delivery: { name: check }
 `);
-    const info = await untilConsumer(jsm, stream, 'subs_orders', settledAll(3));
+    await untilConsumer(jsm, stream, 'subs_orders', settledAll(3));
     run.stop();
     const result: FlowRunResult = await run.done;
 
