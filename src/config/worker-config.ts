@@ -1,5 +1,6 @@
 import { IsOptional, ValidateIf } from 'class-validator';
 import { ConfigBlock } from './config-block';
+import { CoordinationConfig } from './coordination-config';
 import { parseDuration } from './duration';
 import { IsDuration } from './is-duration';
 import { readYamlConfigFile } from './read-yaml-config';
@@ -46,6 +47,11 @@ export class WorkerConfig {
   @ValidateIf((config: WorkerConfig) => config.handler_timeout !== undefined)
   handler_timeout?: string;
 
+  /** The `coordination:` block (leases in NATS KV for sources that cannot be split); undefined when omitted. See {@link CoordinationConfig}. */
+  @IsOptional()
+  @ConfigBlock(() => CoordinationConfig)
+  coordination?: CoordinationConfig;
+
   /** `shutdown_timeout` in milliseconds. */
   get shutdownTimeoutMs(): number {
     return parseDuration(this.shutdown_timeout);
@@ -81,6 +87,7 @@ export function loadWorkerConfig(
 ): WorkerConfig {
   const config = validateConfig(WorkerConfig, raw ?? {}, { ...options, path: '' });
   if (config.telemetry === null) config.telemetry = undefined;
+  if (config.coordination === null) config.coordination = undefined;
   return config;
 }
 

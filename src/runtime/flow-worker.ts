@@ -1,4 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
+import type { CoordinationConfig } from '../config/coordination-config';
+import { LeaseCoordinator } from '../coordination/lease-coordinator';
 import { TaskManager } from '../decorators/task-manager.decorator';
 import { getLogger } from '../telemetry/logger';
 import type { Logger } from '../telemetry/logger';
@@ -20,6 +22,8 @@ export interface FlowWorkerOptions {
   readonly shutdownTimeoutMs?: number;
   /** Logger (default: the toolkit's stderr logger). */
   readonly logger?: Logger;
+  /** Leases for sources that cannot be split (the worker config's `coordination`); none when omitted. */
+  readonly coordination?: CoordinationConfig;
 }
 
 /** What a finished run did, per task name. */
@@ -50,6 +54,7 @@ export class FlowWorker {
   private options: FlowWorkerOptions = {};
   private running: Promise<void> | undefined;
   private logger: Logger = getLogger();
+  private leases: LeaseCoordinator | undefined;
 
   /** Resolves every task of `plan` from `container`, wires the channels and registers each task. */
   async start(
@@ -80,6 +85,9 @@ export class FlowWorker {
         const from = this.nodes[up];
         if (from !== undefined) from.connectTo(node);
       }
+    }
+    if (options.coordination !== undefined) {
+      this.leases = await LeaseCoordinator.open(options.coordination, plan.name, this.logger);
     }
     for (const node of this.nodes) await this.register(node.instance);
   }
@@ -144,11 +152,16 @@ export class FlowWorker {
 
   private async runAll(): Promise<void> {
     await Promise.allSettled(this.nodes.map((node) => this.runNode(node)));
+    await this.leases?.close();
   }
 
   private async runNode(node: TaskNode): Promise<void> {
     try {
-      await node.run();
+      const leases = this.leases;
+      if (leases !== undefined && node.isSource && leases.leases(node.ctx.type)) {
+        // One tenure (one task.run) per lease held; downstream stays open across them.
+        await leases.runTenures(node.ctx.name, (t) => node.run(t), this.stopController.signal);
+      } else await node.run();
     } catch (error) {
       node.ctx.logger.error({ err: error }, 'task stopped with an error');
       this.failed.push({ task: node.ctx.name, error });

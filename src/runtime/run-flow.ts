@@ -84,6 +84,7 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
       channelCapacity: options.channelCapacity,
       shutdownTimeoutMs: worker.shutdownTimeoutMs,
       logger: options.logger,
+      coordination: worker.coordination,
     });
     const done = manager.run();
     await untilDoneOrAborted(done, options.signal);

@@ -3,11 +3,12 @@ import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { getHandlerNames } from '../metadata/task-metadata';
 import { ATTR_ATTEMPTS, EVENT_ATTEMPT_FAILED } from '../telemetry/span-names';
 import type { Logger } from '../telemetry/logger';
-import { traceHandle, traceTaskRun } from '../telemetry/task-spans';
+import { setSpanAttributes, traceHandle, traceTaskRun } from '../telemetry/task-spans';
 import { errorType } from '../telemetry/run-in-span';
 import { originalOf } from '../telemetry/wrap-method';
 import { reportTelemetryFailure } from '../telemetry/telemetry-failure';
 import { DecoratorError } from '../decorators/decorator-error';
+import type { Tenure } from '../coordination/tenure';
 import type { Channel } from './channel';
 import type { FlowEvent } from './event';
 import { EventCompletion } from './event-completion';
@@ -66,6 +67,8 @@ export class TaskNode {
   private readonly handler: HandlerFn;
   private readonly name: string;
   private sinceYield = 0;
+  /** The lease tenure a leased source runs in now, if any. */
+  private tenure: Tenure | undefined;
 
   constructor(
     public readonly planned: PlannedTask,
@@ -86,6 +89,7 @@ export class TaskNode {
       );
     }
     this.handler = originalOf(method as HandlerFn);
+    const currentSignal = (): AbortSignal => this.tenure?.signal ?? wiring.stopSignal;
     this.ctx = {
       name: definition.name,
       flow: wiring.flow,
@@ -93,7 +97,10 @@ export class TaskNode {
       type: type.options.type,
       config: planned.config,
       logger: wiring.logger.child({ task: definition.name, task_id: definition.id }),
-      signal: wiring.stopSignal,
+      // A leased source sees its tenure's signal: it stops when the lease ends.
+      get signal(): AbortSignal {
+        return currentSignal();
+      },
       push: (event) => this.push(event),
     };
   }
@@ -130,9 +137,14 @@ export class TaskNode {
     return this.input === undefined;
   }
 
-  /** The task's whole run (init, event loop, close) in its `task.run` span. */
-  run(): Promise<void> {
+  /**
+   * The task's whole run (init, event loop, close) in its `task.run` span;
+   * for a leased source, one lease tenure (its attributes on the span).
+   */
+  run(tenure?: Tenure): Promise<void> {
+    this.tenure = tenure;
     return traceTaskRun(this.instance, async () => {
+      if (tenure !== undefined) setSpanAttributes(tenure.attributes);
       try {
         await this.instance.init?.(this.ctx);
         if (this.isSource) await this.instance.run?.(this.ctx);
@@ -144,6 +156,7 @@ export class TaskNode {
         }
       } finally {
         await this.instance.close?.();
+        this.tenure = undefined;
       }
     });
   }
@@ -154,7 +167,9 @@ export class TaskNode {
    * anything else starts a new root, one per event.
    */
   private async push(event: FlowEvent): Promise<readonly FlowEvent[]> {
-    if (this.wiring.stopSignal.aborted) throw new WorkerStoppingError(this.name);
+    if (this.wiring.stopSignal.aborted || this.tenure?.admit() === false) {
+      throw new WorkerStoppingError(this.name);
+    }
     const parent = event.spanContext?.isRemote === true ? event.parentContext : ROOT_CONTEXT;
     try {
       return await this.handleAndSend(event, parent);
