@@ -41,6 +41,16 @@ class FailFirstDelivery {
   }
 }
 
+/** Takes 2.5 s per event: longer than the shortest ack_wait. */
+@Task({ type: 'slow_handler' })
+class SlowHandler {
+  @Handler()
+  async handle(event: FlowEvent): Promise<FlowEvent> {
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    return event;
+  }
+}
+
 /** Polls the durable consumer until `done(info)`, or fails with the last info. */
 async function untilConsumer(
   jsm: JetStreamManager,
@@ -108,7 +118,7 @@ describe('connectors: nats_subscribe (real nats-server)', () => {
       }),
       container: kit.container,
       telemetry: kit.handle,
-      taskClasses: [FailFirstDelivery],
+      taskClasses: [FailFirstDelivery, SlowHandler],
       logger: log.logger,
       signal: controller.signal,
     });
@@ -201,6 +211,23 @@ describe('connectors: nats_subscribe (real nats-server)', () => {
     const terminated = run.log.lines.filter((l) => l.msg === 'nats message terminated');
     expect(terminated.map((l) => l.sequence)).to.deep.equal([1]);
     expect((terminated[0]?.err as { type?: string }).type).to.equal('NatsUndecodableError');
+  });
+
+  it('keeps a message past ack_wait while its handler works (working()): one delivery, then the ack', async function () {
+    this.timeout(30_000);
+    const subject = `${stream.toLowerCase()}.slow`;
+    await publish(subject, JSON.stringify({ n: 0 }), true, false);
+    const run = start(`
+    - nats_subscribe: { name: orders, url: "${server().url}", stream: ${stream}, durable: slow, ack_wait: 1s }
+    - slow_handler: { name: slow }
+`);
+    await untilConsumer(jsm, stream, 'slow', settledAll(1));
+    run.stop();
+    await run.done;
+    expect(
+      sourceSpans().map((s) => s.attributes['messaging.nats.delivery_count']),
+      'never redelivered while it was being handled',
+    ).to.deep.equal([1]);
   });
 
   it('stops before any event when the stream does not exist, naming it', async () => {

@@ -16,7 +16,12 @@ import { LeaseCoordinator } from '../../src/coordination/lease-coordinator';
 import type { Tenure } from '../../src/coordination/tenure';
 import { ATTR_LEASE_HOLDER, ATTR_LEASE_REVISION } from '../../src/coordination/tenure';
 import { createLogger } from '../../src/telemetry/logger';
+import { NatsConnectError } from '../../src/connectors/nats-errors';
+import { parseFlow } from '../../src/runtime/flow-loader';
+import { runFlow } from '../../src/runtime/run-flow';
+import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
 import { natsServerPerFile } from '../e2e/support/nats-server';
+import { freePort } from '../e2e/support/spawn-worker';
 
 const quiet = createLogger({ level: 'silent' });
 
@@ -171,3 +176,29 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+describe('coordination: a worker whose coordination server is unreachable', () => {
+  it('fails before any task runs, naming coordination.url and the fix', async () => {
+    const kit = TestTelemetry.create();
+    try {
+      const error = await runFlow({
+        flow: parseFlow(
+          'flow:\n  name: f\n  tasks:\n    - generate: { name: ticks, count: 1 }\n',
+          'f.yaml',
+        ),
+        worker: loadWorkerConfig({
+          coordination: { url: `nats://127.0.0.1:${await freePort()}` },
+        }),
+        container: kit.container,
+        telemetry: kit.handle,
+      }).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(NatsConnectError);
+      expect(String(error)).to.match(
+        /^NatsConnectError: coordination\.url: cannot connect to NATS/,
+      );
+      expect(kit.spans('task.run')).to.have.length(0);
+    } finally {
+      await kit.shutdown();
+    }
+  });
+});

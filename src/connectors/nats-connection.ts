@@ -33,11 +33,16 @@ export class NatsLink {
   }
 
   /**
-   * Connects to `url` for task `task`.
+   * Connects to `url` for task `task` (`owner` names it in errors).
    *
    * @throws NatsConnectError when the server cannot be reached within 5 s.
    */
-  static async open(url: string, task: string, logger: Logger): Promise<NatsLink> {
+  static async open(
+    url: string,
+    task: string,
+    logger: Logger,
+    owner = `task "${task}"`,
+  ): Promise<NatsLink> {
     let nc: NatsConnection;
     try {
       nc = await connectNats({
@@ -48,7 +53,7 @@ export class NatsLink {
         reconnectTimeWait: RECONNECT_WAIT_MS,
       });
     } catch (error) {
-      throw new NatsConnectError(task, redactNatsUrl(url), error);
+      throw new NatsConnectError(owner, redactNatsUrl(url), error);
     }
     return new NatsLink(nc, natsServerAddress(url), logger);
   }

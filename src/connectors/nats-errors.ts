@@ -12,15 +12,15 @@ import { FlowgenError } from '../errors/flowgen-error';
  */
 export class NatsConnectError extends FlowgenError {
   constructor(
-    /** The task's name. */
-    public readonly task: string,
+    /** Who connects: `task "name"`, or `coordination` for the worker's leases. */
+    public readonly owner: string,
     /** The server URL, without credentials. */
     public readonly url: string,
     cause: unknown,
   ) {
     super(
       'FLOWGEN_NATS_CONNECT',
-      `task "${task}": cannot connect to NATS at ${url} (${describe(cause)}); start a server with JetStream on (\`nats-server -js\`) or fix \`url\``,
+      `${owner}: cannot connect to NATS at ${url} (${describe(cause)}); start a server with JetStream on (\`nats-server -js\`) or fix \`url\``,
       { cause },
     );
   }

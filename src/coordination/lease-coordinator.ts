@@ -51,7 +51,7 @@ export class LeaseCoordinator {
     logger: Logger,
   ): Promise<LeaseCoordinator> {
     const log = logger.child({ component: 'coordination' });
-    const link = await NatsLink.open(config.url, 'coordination', log);
+    const link = await NatsLink.open(config.url, 'coordination', log, 'coordination.url');
     try {
       const store = await LeaseStore.open(link.nc, config.bucket, config.leaseTtlMs);
       return new LeaseCoordinator(config, flow, link, store, log);
