@@ -14,6 +14,7 @@ import { runChild } from './child-process';
 import type { FlowResult, FlowScenario } from './flow-scenario';
 import type { HandlerCostOptions, HandlerCostResult, Shape } from './handler-cost';
 import { MEMORY_TARGET_MIB, memoryGrowthMiB, memoryScenario } from './memory-collector-down';
+import { natsSection } from './nats-report';
 import { fixed, table, verdict, whole } from './stats';
 
 const RESULTS_DIR = join(__dirname, '..', '..', 'bench', 'results');
@@ -207,6 +208,9 @@ async function main(): Promise<void> {
   );
   out(`RSS every ~10% of events (MiB): ${mem.rssSamplesMiB.map((r) => r.toFixed(0)).join(' ')}\n`);
 
+  // 4. publish -> subscribe across two worker processes (needs nats-server)
+  const nats = await natsSection(quick, flags, out);
+
   // Targets
   const pick = (shape: Shape, variant: string): number =>
     hc.shapes[shape].find((v) => v.variant === variant)?.nsPerCall ?? Number.NaN;
@@ -278,7 +282,7 @@ async function main(): Promise<void> {
   );
   writeFileSync(
     file,
-    `${JSON.stringify({ mode: quick ? 'quick' : 'full', machine, seconds, handlerCost: hc, flows, memory: { ...mem, growthMiB: growth }, targets }, null, 2)}\n`,
+    `${JSON.stringify({ mode: quick ? 'quick' : 'full', machine, seconds, handlerCost: hc, flows, memory: { ...mem, growthMiB: growth }, nats, targets }, null, 2)}\n`,
   );
   out(`results: ${file}`);
 }
