@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -9,8 +8,8 @@ import * as path from 'node:path';
 export const START_TIMEOUT_MS = 15_000;
 
 /**
- * A real `nats-server` with JetStream on, listening on 127.0.0.1 at a free
- * port with its store in a temp dir. Debian's package (2.9.10) is what CI
+ * A real `nats-server` with JetStream on, listening on 127.0.0.1 at a port
+ * it picks itself, with its store in a temp dir. Debian's package (2.9.10) is what CI
  * installs (`.ci/run`); a missing binary fails with that fix. Used by the
  * NATS specs (spec/e2e/support/nats-server.ts) and the NATS benchmark.
  */
@@ -19,11 +18,16 @@ export class NatsServer {
   private log = '';
 
   private constructor(
-    /** The TCP port. */
-    readonly port: number,
+    /** The TCP port: -1 until the first start, which lets the server pick one. */
+    private boundPort: number,
     /** The JetStream store directory (kept across {@link NatsServer.restart}). */
     readonly storeDir: string,
   ) {}
+
+  /** The TCP port it listens on. */
+  get port(): number {
+    return this.boundPort;
+  }
 
   /** `nats://127.0.0.1:<port>`. */
   get url(): string {
@@ -37,12 +41,9 @@ export class NatsServer {
     );
   }
 
-  /** Starts a server on a free port; resolves once it is ready for clients. */
+  /** Starts a server on a port it picks itself; resolves once it is ready for clients. */
   static async start(): Promise<NatsServer> {
-    const server = new NatsServer(
-      await freeLoopbackPort(),
-      fs.mkdtempSync(path.join(os.tmpdir(), 'flowgen-nats-')),
-    );
+    const server = new NatsServer(-1, fs.mkdtempSync(path.join(os.tmpdir(), 'flowgen-nats-')));
     await server.launch();
     return server;
   }
@@ -76,18 +77,24 @@ export class NatsServer {
   private launch(): Promise<void> {
     const child = spawn(
       'nats-server',
-      ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir],
+      ['-js', '-a', '127.0.0.1', '-p', String(this.boundPort), '-sd', this.storeDir],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
+    let fresh = ''; // this launch's output: a restart must not match the last one's
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
         reject(new Error(`nats-server not ready within ${START_TIMEOUT_MS} ms:\n${this.log}`));
       }, START_TIMEOUT_MS);
       const onData = (chunk: Buffer): void => {
-        this.log += chunk.toString('utf8');
-        if (this.log.includes('Server is ready')) {
+        const text = chunk.toString('utf8');
+        this.log += text;
+        fresh += text;
+        // `-p -1` lets the server take a free port: no race with other processes.
+        const listening = /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(fresh);
+        if (listening !== null) this.boundPort = Number(listening[1]);
+        if (fresh.includes('Server is ready')) {
           clearTimeout(timer);
           resolve();
         }
@@ -110,17 +117,4 @@ export class NatsServer {
       });
     });
   }
-}
-
-/* A port free a moment ago on 127.0.0.1. */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

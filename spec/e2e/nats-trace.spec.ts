@@ -8,19 +8,11 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { ReceivedSpan } from '../../src/collector/received-types';
 import { connectNats } from '../../src/connectors/nats-client';
 import { natsServerPerFile } from './support/nats-server';
+import { handlesOf } from './support/received';
 import { processScene } from './support/process-scene';
 import type { LogLine } from './support/spawn-worker';
 
 const isOut = (line: LogLine): boolean => line.msg === 'event' && line.task === 'out';
-
-function handles(spans: readonly ReceivedSpan[], service: string, task: string): ReceivedSpan[] {
-  return spans.filter(
-    (s) =>
-      s.name === 'task.handle' &&
-      s.resource['service.name'] === service &&
-      s.attributes.task === task,
-  );
-}
 
 describe('e2e: one trace across a publisher and a consumer worker over NATS JetStream', () => {
   const scene = processScene('flowgen-e2e-nats-trace-');
@@ -77,13 +69,13 @@ describe('e2e: one trace across a publisher and a consumer worker over NATS JetS
       (all) => all.filter((s) => s.name === 'task_manager.shutdown').length === 2,
       5_000,
     );
-    const published = handles(spans, 'e2e-nats-a', 'publish');
+    const published = handlesOf(spans, 'e2e-nats-a', 'publish');
     expect(published).to.have.length(3);
     const traces = new Set<string>();
     for (const pub of published) {
       const trace = spans.filter((s) => s.traceId === pub.traceId && s.name === 'task.handle');
       const one = (service: string, task: string): ReceivedSpan => {
-        const found = handles(trace, service, task);
+        const found = handlesOf(trace, service, task);
         expect(found, `${service} ${task} in trace ${pub.traceId}`).to.have.length(1);
         return found[0]!;
       };
