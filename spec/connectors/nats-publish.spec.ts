@@ -15,7 +15,8 @@ import { parseFlow } from '../../src/runtime/flow-loader';
 import { runFlow } from '../../src/runtime/run-flow';
 import { TaskFailedError } from '../../src/runtime/task-failed-error';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
-import { natsServerPerFile } from '../e2e/support/nats-server';
+import { NatsServer, natsServerPerFile } from '../e2e/support/nats-server';
+import { connectNats } from '../../src/connectors/nats-client';
 import { freePort } from '../e2e/support/spawn-worker';
 import { CapturedLog } from './task-harness';
 
@@ -166,3 +167,78 @@ describe('connectors: nats_publish (real nats-server)', () => {
     expect(text).to.match(/ack_timeout/);
   });
 });
+
+describe('connectors: nats_publish when the server goes away mid-run', () => {
+  it('reconnects and counts it; events in the gap are retried and stored; the flow never fails', async function () {
+    this.timeout(60_000);
+    const server = await NatsServer.start();
+    const kit = TestTelemetry.create();
+    const log = new CapturedLog('info');
+    const controller = new AbortController();
+    let nc: NatsConnection | undefined;
+    try {
+      const done = runFlow({
+        flow: parseFlow(
+          `flow:
+  name: gap
+  tasks:
+    - generate: { name: ticks, interval: 100ms }
+    - nats_publish:
+        name: publish
+        url: "${server.url}"
+        subject: gap.x
+        ack_timeout: 1s
+        stream: { name: GAP, create: true }
+`,
+          'gap.yaml',
+        ),
+        worker: loadWorkerConfig({
+          retry: { max_attempts: 30, initial_backoff: '100ms', max_backoff: '500ms' },
+        }),
+        container: kit.container,
+        telemetry: kit.handle,
+        logger: log.logger,
+        signal: controller.signal,
+      });
+      const published = (): number =>
+        kit.spans('task.handle').filter((s) => s.attributes.task === 'publish').length;
+      await until(() => published() >= 3);
+      await server.kill();
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await server.restart();
+      const before = published();
+      await until(() => published() >= before + 3, 30_000);
+      controller.abort();
+      const result = await done;
+
+      const lines = log.lines.filter((l) => l.task === 'publish');
+      expect(lines.filter((l) => l.msg === 'nats connection lost; reconnecting')).to.have.length(1);
+      expect(lines.filter((l) => l.msg === 'nats reconnected')[0]?.reconnects).to.equal(1);
+      expect(result.stats.publish?.failed, 'no event failed for good').to.equal(0);
+      // Every handled event is in the stream once (the msg_id dedups retries).
+      nc = await connectNats({ servers: server.url });
+      const info = await (await jetstreamManager(nc)).streams.info('GAP');
+      expect(info.state.messages).to.equal(result.stats.publish?.handled);
+      const retried = kit
+        .spans('task.handle')
+        .filter(
+          (s) =>
+            s.attributes.task === 'publish' && (s.attributes['flowgen.attempts'] as number) > 1,
+        );
+      expect(retried.length, 'an event published in the gap was retried').to.be.greaterThan(0);
+    } finally {
+      controller.abort();
+      await nc?.close();
+      await kit.shutdown();
+      await server.stop();
+    }
+  });
+});
+
+async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
