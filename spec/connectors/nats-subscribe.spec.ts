@@ -51,6 +51,17 @@ class SlowHandler {
   }
 }
 
+/** Never finishes the first delivery of an event; later deliveries pass. */
+@Task({ type: 'stuck_first_delivery' })
+class StuckFirstDelivery {
+  @Handler()
+  handle(event: FlowEvent): Promise<FlowEvent> | FlowEvent {
+    if (event.metadata['nats.delivery_count'] === '1')
+      return new Promise<FlowEvent>(() => undefined);
+    return event;
+  }
+}
+
 /** Polls the durable consumer until `done(info)`, or fails with the last info. */
 async function untilConsumer(
   jsm: JetStreamManager,
@@ -71,6 +82,14 @@ async function untilConsumer(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`consumer ${durable} never got there: ${JSON.stringify(info)}`);
+}
+
+async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /* The spec's own client may still be reconnecting: a publish it lost is retried. */
@@ -109,16 +128,17 @@ describe('connectors: nats_subscribe (real nats-server)', () => {
     await kit.shutdown();
   });
 
-  function start(tasks: string, log = new CapturedLog('info')) {
+  function start(tasks: string, log = new CapturedLog('info'), shutdownTimeout = '10s') {
     const controller = new AbortController();
     const done = runFlow({
       flow: parseFlow(`flow:\n  name: subs\n  tasks:\n${tasks}`, 'subs.yaml'),
       worker: loadWorkerConfig({
         retry: { max_attempts: 2, initial_backoff: '10ms', max_backoff: '20ms' },
+        shutdown_timeout: shutdownTimeout,
       }),
       container: kit.container,
       telemetry: kit.handle,
-      taskClasses: [FailFirstDelivery, SlowHandler],
+      taskClasses: [FailFirstDelivery, SlowHandler, StuckFirstDelivery],
       logger: log.logger,
       signal: controller.signal,
     });
@@ -228,6 +248,39 @@ describe('connectors: nats_subscribe (real nats-server)', () => {
       sourceSpans().map((s) => s.attributes['messaging.nats.delivery_count']),
       'never redelivered while it was being handled',
     ).to.deep.equal([1]);
+  });
+
+  it('at the shutdown deadline leaves a stuck event unacked and closes its connection; the next worker gets it after ack_wait', async function () {
+    this.timeout(30_000);
+    await publish(`${stream.toLowerCase()}.stuck`, JSON.stringify({ n: 0 }), true, false);
+    const tasks = `
+    - nats_subscribe: { name: orders, url: "${server().url}", stream: ${stream}, durable: stuck, ack_wait: 2s }
+    - stuck_first_delivery: { name: stuck }
+`;
+    const first = start(tasks, new CapturedLog('info'), '500ms');
+    await until(() => sourceSpans().length === 1);
+    const stoppedAt = Date.now();
+    first.stop();
+    await first.done;
+    const closed = () =>
+      first.log.lines.find((l) => l.msg === 'nats connection closed' && l.task === 'orders');
+    await until(() => closed() !== undefined);
+    expect(Date.now() - stoppedAt, 'connection closed soon after the 500ms deadline').to.be.below(
+      3_000,
+    );
+    expect(
+      first.log.lines.filter(
+        (l) => l.msg === 'nats message left for redelivery at the shutdown deadline',
+      ),
+    ).to.have.length(1);
+
+    const second = start(tasks);
+    await untilConsumer(jsm, stream, 'stuck', settledAll(1), 10_000);
+    second.stop();
+    await second.done;
+    expect(sourceSpans().map((s) => s.attributes['messaging.nats.delivery_count'])).to.deep.equal([
+      1, 2,
+    ]);
   });
 
   it('stops before any event when the stream does not exist, naming it', async () => {

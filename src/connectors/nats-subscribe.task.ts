@@ -44,8 +44,10 @@ const DELIVER_POLICIES = {
 export interface NatsSubscribeStats {
   /** Messages acked after every downstream task handled them. */
   acked: number;
-  /** Messages handed back for redelivery after a failure. */
+  /** Messages handed back for redelivery after a failure (or refused while stopping). */
   naked: number;
+  /** Messages still in work at the shutdown deadline, left unacked for redelivery. */
+  abandoned: number;
   /** Messages terminated: they can never be handled. */
   terminated: number;
   /** Messages delivered more than once (redeliveries seen by this worker). */
@@ -85,7 +87,13 @@ export interface NatsSubscribeStats {
 @Task({ type: 'nats_subscribe', config: NatsSubscribeConfig, source: true })
 export class NatsSubscribeTask implements TaskLifecycle<NatsSubscribeConfig> {
   /** Counts so far. */
-  readonly stats: NatsSubscribeStats = { acked: 0, naked: 0, terminated: 0, redelivered: 0 };
+  readonly stats: NatsSubscribeStats = {
+    acked: 0,
+    naked: 0,
+    abandoned: 0,
+    terminated: 0,
+    redelivered: 0,
+  };
   private link: NatsLink | undefined;
   private consumer: Consumer | undefined;
   private readonly inbound = new WeakMap<FlowEvent, InboundMessage>();
@@ -196,17 +204,31 @@ export class NatsSubscribeTask implements TaskLifecycle<NatsSubscribeConfig> {
     const completion = EventCompletion.track(event);
     const working = setInterval(() => msg.working(), Math.max(500, config.ackWaitMs / 2));
     try {
-      try {
-        await ctx.push(event);
-      } catch (error) {
+      const handed = ctx.push(event).then(
+        () => true,
         // Refused before any handler ran: leave it to another worker now.
-        if (error instanceof WorkerStoppingError) {
+        (error: unknown) => !(error instanceof WorkerStoppingError),
+      );
+      const result = await untilAborted(
+        handed.then((taken) => (taken ? completion.settled : undefined)),
+        ctx.deadline,
+      );
+      if (result === undefined) {
+        // Still in work at the shutdown deadline: left unacked, the server
+        // redelivers it after ack_wait. (A nak now would go back to this
+        // worker's own pending pull request and wait out ack_wait anyway.)
+        if (ctx.deadline?.aborted === true) {
+          this.stats.abandoned++;
+          logger.warn(
+            { sequence: msg.seq, ack_wait_ms: config.ackWaitMs },
+            'nats message left for redelivery at the shutdown deadline',
+          );
+        } else {
+          // Refused before any handler ran (the worker is stopping).
           msg.nak();
-          return;
+          this.stats.naked++;
         }
-      }
-      const result = await completion.settled;
-      if (result.ok) {
+      } else if (result.ok) {
         msg.ack();
         this.stats.acked++;
       } else if (isFinal(result.error, msg, config.max_deliver)) {
@@ -232,6 +254,29 @@ export class NatsSubscribeTask implements TaskLifecycle<NatsSubscribeConfig> {
       clearInterval(working);
     }
   }
+}
+
+/** `work`'s value, or undefined once `signal` aborts first (or at once when it already did). */
+function untilAborted<T>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T | undefined> {
+  if (signal === undefined) return work;
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }
 
 /** The durable consumer name: the configured one, else `<flow>_<task>`. */

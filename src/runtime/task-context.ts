@@ -23,6 +23,12 @@ export interface TaskContext<C = unknown> {
   /** Aborted when the worker stops taking new events (shutdown): sources stop producing. */
   readonly signal: AbortSignal;
   /**
+   * Aborted when the shutdown deadline passed with events still in flight:
+   * a source stops waiting for them and lets go of what it holds (a message
+   * source leaves them to be redelivered). Absent where a runner has none.
+   */
+  readonly deadline?: AbortSignal;
+  /**
    * Source tasks: hands one event to this task's `@Handler` (a new root
    * `task.handle` span, or a child of the trace context the event carries)
    * and on downstream. Resolves with what the handler emitted once it is

@@ -101,6 +101,7 @@ export class TaskNode {
       get signal(): AbortSignal {
         return currentSignal();
       },
+      deadline: wiring.hardSignal,
       push: (event) => this.push(event),
     };
   }
