@@ -19,6 +19,7 @@ import { NatsServer, natsServerPerFile } from '../e2e/support/nats-server';
 import { connectNats } from '../../src/connectors/nats-client';
 import { freePort } from '../e2e/support/spawn-worker';
 import { CapturedLog } from './task-harness';
+import { until } from '../support/until';
 
 describe('connectors: nats_publish (real nats-server)', () => {
   const server = natsServerPerFile();
@@ -234,11 +235,3 @@ describe('connectors: nats_publish when the server goes away mid-run', () => {
     }
   });
 });
-
-async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

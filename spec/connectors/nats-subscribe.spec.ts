@@ -25,6 +25,7 @@ import { TaskFailedError } from '../../src/runtime/task-failed-error';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
 import { NatsServer, natsServerPerFile } from '../e2e/support/nats-server';
 import { CapturedLog } from './task-harness';
+import { until } from '../support/until';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const PARENT_ID = 'b7ad6b7169203331';
@@ -82,14 +83,6 @@ async function untilConsumer(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`consumer ${durable} never got there: ${JSON.stringify(info)}`);
-}
-
-async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /* The spec's own client may still be reconnecting: a publish it lost is retried. */

@@ -22,6 +22,7 @@ import { runFlow } from '../../src/runtime/run-flow';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
 import { natsServerPerFile } from '../e2e/support/nats-server';
 import { freePort } from '../e2e/support/spawn-worker';
+import { until } from '../support/until';
 
 const quiet = createLogger({ level: 'silent' });
 
@@ -168,14 +169,6 @@ describe('coordination: LeaseCoordinator (real nats-server KV)', () => {
     expect(String(error)).to.match(/coordination\.lease_ttl.*at least 1s/);
   });
 });
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('coordination: a worker whose coordination server is unreachable', () => {
   it('fails before any task runs, naming coordination.url and the fix', async () => {

@@ -12,6 +12,7 @@ import { runFlow } from '../../src/runtime/run-flow';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
 import { natsServerPerFile } from './support/nats-server';
 import { REPO_ROOT } from './support/spawn-worker';
+import { until } from '../support/until';
 
 const SAMPLE = join(REPO_ROOT, 'samples', 'scale-out');
 
@@ -75,11 +76,3 @@ describe('samples/scale-out (real nats-server)', () => {
     }
   });
 });
-
-async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
