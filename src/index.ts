@@ -124,6 +124,21 @@ export { HttpEndpointTask } from './connectors/http-endpoint.task';
 export { HttpEndpointConfig } from './connectors/http-endpoint-config';
 export { HttpStatusError, HttpTimeoutError, HttpListenError } from './connectors/http-errors';
 
+// Scale-out on NATS JetStream (docs/scale-out.md)
+export { NatsPublishTask } from './connectors/nats-publish.task';
+export { NatsPublishConfig } from './connectors/nats-publish-config';
+export { NatsSubscribeTask } from './connectors/nats-subscribe.task';
+export { NatsSubscribeConfig } from './connectors/nats-subscribe-config';
+export {
+  NatsConnectError,
+  NatsStreamMissingError,
+  NatsUndecodableError,
+} from './connectors/nats-errors';
+export { CoordinationConfig } from './config/coordination-config';
+export { LeaseBucketError } from './coordination/coordination-error';
+export { EventCompletion } from './runtime/event-completion';
+export type { CompletionResult } from './runtime/event-completion';
+
 // Local OTLP/gRPC receiver
 export { OtlpReceiver } from './collector/otlp-receiver';
 export { runCollector } from './collector/run-collector';
