@@ -107,7 +107,8 @@ export function benchFlowYaml(
     '  name: bench',
     '  tasks:',
     `    - bench_source: { name: source, count: ${count}, window: ${window}, yield_every: ${yieldEvery}, max_ms: ${maxMs} }`,
-    `    - script: { name: double, code: 'event.data.total = event.data.n * 2; event', timeout: ${scriptTimeout} }`,
+    // mode: trusted (node:vm) keeps these scenarios about telemetry; bench/script-cost.ts measures the sandbox.
+    `    - script: { name: double, mode: trusted, code: 'event.data.total = event.data.n * 2; event', timeout: ${scriptTimeout} }`,
     '    - bench_sink: { name: sink }',
     '',
   ].join('\n');

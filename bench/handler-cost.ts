@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { container as rootContainer } from 'tsyringe';
-import { bindTask, registerTelemetryProviders } from '../src';
+import { registerTelemetryProviders } from '../src';
 import { benchProviders } from './bench-providers';
 import { childMain } from './child-process';
-import { DecoratedWork } from './decorated-work';
+import { decoratedWork } from './decorated-work';
 import { HandWrittenWork } from './hand-written-work';
 import { loadPeers } from './peer-decorators';
 import { median, quantile } from './stats';
@@ -70,9 +70,12 @@ function makeLoop(shape: Shape): Loop {
   return new AsyncFunction('obj', 'n', LOOP_BODIES[shape]);
 }
 
+/** A variant with one object per shape (a `@Task` has one handler). */
+type PerShape = Readonly<Record<Shape, WorkVariant>>;
+
 interface Entry {
   readonly name: string;
-  readonly obj: WorkVariant;
+  readonly obj: WorkVariant | PerShape;
   readonly loops: Record<Shape, Loop>;
 }
 
@@ -87,16 +90,13 @@ export async function runHandlerCost(options: HandlerCostOptions): Promise<Handl
 
   const enabled = rootContainer.createChildContainer();
   registerTelemetryProviders(enabled, providers);
-  const on = bindTask(enabled.resolve(DecoratedWork), { name: 'work', id: 1 });
-  const off = bindTask(rootContainer.createChildContainer().resolve(DecoratedWork), {
-    name: 'work',
-    id: 1,
-  });
+  const on = decoratedWork(enabled);
+  const off = decoratedWork(rootContainer.createChildContainer());
   const handWritten = new HandWrittenWork(
     providers.tracerProvider.getTracer('bench'),
     providers.meterProvider.getMeter('bench'),
   );
-  const variants: [string, WorkVariant][] = [
+  const variants: [string, WorkVariant | PerShape][] = [
     ['bare method', new BareWork()],
     ['hand-written OTel', handWritten],
     ['@Handler, telemetry on', on],
@@ -126,7 +126,7 @@ export async function runHandlerCost(options: HandlerCostOptions): Promise<Handl
       for (let k = 0; k < entries.length; k++) {
         const entry = entries[(round + k) % entries.length]!;
         const start = process.hrtime.bigint();
-        await entry.loops[shape](entry.obj, calls);
+        await entry.loops[shape](objectFor(entry.obj, shape), calls);
         const ns = Number(process.hrtime.bigint() - start) / calls;
         if (round >= options.warmupRounds) samples.get(entry.name)!.push(ns);
       }
@@ -148,6 +148,10 @@ export async function runHandlerCost(options: HandlerCostOptions): Promise<Handl
   }
   await providers.shutdown();
   return { options, shapes, skipped };
+}
+
+function objectFor(obj: WorkVariant | PerShape, shape: Shape): WorkVariant {
+  return 'asyncGenerator' in obj ? obj[shape] : obj;
 }
 
 childMain(module, runHandlerCost);

@@ -4,7 +4,7 @@ import type { NatsResult } from './nats-throughput';
 import { fixed, table, whole } from './stats';
 
 /**
- * Section 4 of `npm run bench`: events/s through `nats_publish` ->
+ * Section 6 of `npm run bench`: events/s through `nats_publish` ->
  * `nats_subscribe` across two worker processes with telemetry on, and the
  * spans lost (0 wanted). Skipped, with the reason, when `nats-server` is
  * not installed or the run fails; it never fails the bench.
@@ -16,7 +16,7 @@ export async function natsSection(
 ): Promise<NatsResult | { skipped: string }> {
   const events = quick ? 2_000 : 10_000;
   out(
-    `## 4. NATS JetStream: publish -> subscribe across two worker processes, ${whole(events)} events\n`,
+    `## 6. NATS JetStream: publish -> subscribe across two worker processes, ${whole(events)} events\n`,
   );
   let result: NatsResult;
   try {

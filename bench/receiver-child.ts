@@ -3,7 +3,7 @@
  * process, so that decoding exports does not run on the flow's event loop.
  * Prints `{"endpoint": ...}` on its first stdout line; exits when stdin closes.
  */
-import { OtlpReceiver } from '../src';
+import { OtlpReceiver } from '../src/collector';
 
 async function main(): Promise<void> {
   // Keep little: the bench counts exported spans on the sending side.

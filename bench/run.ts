@@ -14,6 +14,8 @@ import { runChild } from './child-process';
 import type { FlowResult, FlowScenario } from './flow-scenario';
 import type { HandlerCostOptions, HandlerCostResult, Shape } from './handler-cost';
 import { MEMORY_TARGET_MIB, memoryGrowthMiB, memoryScenario } from './memory-collector-down';
+import type { ReceiverDecodeResult } from './receiver-decode';
+import type { ScriptCostOptions, ScriptCostResult } from './script-cost';
 import { natsSection } from './nats-report';
 import { fixed, table, verdict, whole } from './stats';
 
@@ -208,7 +210,64 @@ async function main(): Promise<void> {
   );
   out(`RSS every ~10% of events (MiB): ${mem.rssSamplesMiB.map((r) => r.toFixed(0)).join(' ')}\n`);
 
-  // 4. publish -> subscribe across two worker processes (needs nats-server)
+  // 4. The built-in receiver's CPU per span
+  const rd = await runChild<ReceiverDecodeResult>(
+    'receiver-decode',
+    { requests: quick ? 50 : 200, rounds: quick ? 5 : 15 },
+    flags,
+  );
+  out(
+    `## 4. Built-in receiver CPU per span (${rd.requests} requests of ${rd.spansPerRequest} SDK spans, ` +
+      `${whole(rd.requestBytes)} B each)\n`,
+  );
+  out(
+    table(
+      ['trace decoding', 'decode only ns/span', 'receiver process us/span (gRPC included)'],
+      rd.modes.map((m) => [
+        {
+          protobufjs: 'protobufjs + plain objects (before)',
+          wire: 'wire decode on arrival (collector, listeners)',
+          scan: 'scan and count, decode when read (no listener)',
+        }[m.mode],
+        whole(m.decodeNsPerSpan),
+        fixed(m.receiverUsPerSpan, 2),
+      ]),
+    ),
+  );
+  out('');
+
+  // 5. Script step cost
+  const scriptCost = await runChild<ScriptCostResult>(
+    'script-cost',
+    (quick
+      ? { events: 500, rounds: 3, warmupEvents: 200 }
+      : { events: 2_000, rounds: 7, warmupEvents: 500 }) satisfies ScriptCostOptions,
+    flags,
+  );
+  const costOf = (variant: string): number =>
+    scriptCost.variants.find((v) => v.variant === variant)?.usPerEvent ?? Number.NaN;
+  const stepOf = (variant: string): number =>
+    scriptCost.variants.find((v) => v.variant === variant)?.stepUs ?? Number.NaN;
+  out(
+    `## 5. Script step cost per event: source -> script -> sink, telemetry off ` +
+      `(median of ${scriptCost.options.rounds} alternated rounds of ${whole(scriptCost.options.events)} events)\n`,
+  );
+  out(
+    table(
+      ['variant', 'µs/event', 'p25..p75', 'script step µs', 'x no script', 'step x trusted (none)'],
+      scriptCost.variants.map((v) => [
+        v.variant,
+        fixed(v.usPerEvent, 1),
+        `${fixed(v.p25, 1)}..${fixed(v.p75, 1)}`,
+        fixed(v.stepUs, 1),
+        fixed(v.usPerEvent / costOf('no script'), 2),
+        v.variant === 'no script' ? '-' : fixed(v.stepUs / stepOf('trusted, timeout none'), 1),
+      ]),
+    ),
+  );
+  out('');
+
+  // 6. publish -> subscribe across two worker processes (needs nats-server)
   const nats = await natsSection(quick, flags, out);
 
   // Targets
@@ -282,7 +341,7 @@ async function main(): Promise<void> {
   );
   writeFileSync(
     file,
-    `${JSON.stringify({ mode: quick ? 'quick' : 'full', machine, seconds, handlerCost: hc, flows, memory: { ...mem, growthMiB: growth }, nats, targets }, null, 2)}\n`,
+    `${JSON.stringify({ mode: quick ? 'quick' : 'full', machine, seconds, handlerCost: hc, flows, memory: { ...mem, growthMiB: growth }, receiverDecode: rd, scriptCost, nats, targets }, null, 2)}\n`,
   );
   out(`results: ${file}`);
 }

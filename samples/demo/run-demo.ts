@@ -5,7 +5,8 @@
  */
 import 'reflect-metadata';
 import { join } from 'node:path';
-import { OtlpReceiver, loadWorkerConfig, renderMetrics, renderTraces, runFlow } from '../../src';
+import { loadWorkerConfig, runFlow } from '../../src';
+import { OtlpReceiver, renderMetrics, renderTraces } from '../../src/collector';
 import { PriceLookupTask } from '../connectors/price-lookup.task';
 
 const FLOW = join(__dirname, '..', '..', '..', 'samples', 'flows', 'demo.yaml');

@@ -1,28 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { context, trace } from '@opentelemetry/api';
 import { expect } from 'chai';
 import { runCollector } from '../../src/collector/run-collector';
 import type { RunningCollector } from '../../src/collector/run-collector';
 import { metricsTo, tracingTo } from './otel-pipeline';
-
-/** Collects everything written to a stream, for assertions on printed output. */
-function capture(): { out: PassThrough; text: () => string } {
-  const out = new PassThrough();
-  const chunks: string[] = [];
-  out.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
-  return { out, text: () => chunks.join('') };
-}
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+import { capture, until } from './output-capture';
 
 describe('collector/run-collector runCollector', () => {
   let dir: string;

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { loadWorkerConfig } from '../../src/config/worker-config';
 import { parseFlow } from '../../src/runtime/flow-loader';
-import { runFlow } from '../../src/runtime/run-flow';
+import { runFlow } from '../../src/run-flow';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
 import type { TestServer } from './http-test-server';
 import { httpCall, startTestServer } from './http-test-server';

@@ -1,4 +1,8 @@
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import net from 'node:net';
+import path from 'node:path';
 import { expect } from 'chai';
 import type { HttpEndpointConfig } from '../../src/connectors/http-endpoint-config';
 import { HttpEndpointTask } from '../../src/connectors/http-endpoint.task';
@@ -7,6 +11,7 @@ import type { FlowEvent } from '../../src/runtime/event';
 import { WorkerStoppingError } from '../../src/runtime/worker-stopping-error';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
 import { httpCall } from './http-test-server';
+import type { LoadChildMessage } from './http-endpoint-load-child';
 import type { Harness, HarnessOptions } from './task-harness';
 import { configErrorFor, configFor, startTask } from './task-harness';
 
@@ -47,13 +52,22 @@ describe('connectors: http_endpoint', () => {
   }
 
   describe('config', () => {
-    it('defaults host 127.0.0.1, port 8080, path / and a 1 MiB body limit', () => {
+    it('defaults: 127.0.0.1:8080 /, 1 MiB bodies, bounded requests, bytes, connections and time', () => {
       const config = configFor<HttpEndpointConfig>(HttpEndpointTask, {});
       expect({ ...config }).to.deep.equal({
         host: '127.0.0.1',
         port: 8080,
         path: '/',
         max_body_bytes: 1048576,
+        max_in_flight: 256,
+        max_buffered_bytes: 33554432,
+        max_connections: 1024,
+        header_timeout: '10s',
+        body_timeout: '30s',
+        idle_timeout: '5s',
+        retry_after: '1s',
+        trace_context: 'continue',
+        honor_sampled_flag: false,
       });
     });
 
@@ -259,4 +273,352 @@ describe('connectors: http_endpoint', () => {
       .to.contain('"second"')
       .and.contain('in use');
   });
+
+  describe('trace context from the client (trace_context, honor_sampled_flag)', () => {
+    const unsampled = `00-${TRACE_ID}-${PARENT_ID}-00`;
+
+    it('default: a not-sampled traceparent does not switch the spans off; it is continued and counted', async () => {
+      const e = await endpoint();
+      const res = await httpCall(url(), { headers: { traceparent: unsampled }, body: 'x' });
+      expect(res.status).to.equal(200);
+      const span = kit.span('task.handle');
+      expect(span.spanContext().traceId).to.equal(TRACE_ID);
+      expect(span.parentSpanContext?.spanId).to.equal(PARENT_ID);
+      expect(e.task.incomingTraceStats).to.deep.equal({
+        withContext: 1,
+        continued: 1,
+        linked: 0,
+        ignored: 0,
+        unsampledSuppressed: 0,
+        unsampledTraced: 1,
+      });
+    });
+
+    it('honor_sampled_flag: true lets the client switch the spans off, and counts each one', async () => {
+      const e = await endpoint({ honor_sampled_flag: true });
+      await httpCall(url(), { headers: { traceparent: unsampled }, body: 'a' });
+      await httpCall(url(), { headers: { traceparent: unsampled }, body: 'b' });
+      await httpCall(url(), {
+        headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` },
+        body: 'c',
+      });
+      expect(e.pushed).to.have.length(3);
+      // Only the sampled request has a span: the other two were suppressed by their clients.
+      expect(kit.spans('task.handle')).to.have.length(1);
+      expect(e.task.incomingTraceStats.unsampledSuppressed).to.equal(2);
+      expect(e.task.incomingTraceStats.unsampledTraced).to.equal(0);
+    });
+
+    it('link: a new trace per request, its span linked to the client span', async () => {
+      const e = await endpoint({ trace_context: 'link' });
+      await httpCall(url(), { headers: { traceparent: unsampled }, body: 'x' });
+      const span = kit.span('task.handle');
+      expect(span.spanContext().traceId).not.to.equal(TRACE_ID);
+      expect(span.parentSpanContext).to.equal(undefined);
+      expect(span.links.map((l) => [l.context.traceId, l.context.spanId])).to.deep.equal([
+        [TRACE_ID, PARENT_ID],
+      ]);
+      expect(e.task.incomingTraceStats).to.include({ withContext: 1, linked: 1, continued: 0 });
+    });
+
+    it('ignore: the client context is dropped', async () => {
+      const e = await endpoint({ trace_context: 'ignore' });
+      await httpCall(url(), { headers: { traceparent: unsampled }, body: 'x' });
+      const span = kit.span('task.handle');
+      expect(span.spanContext().traceId).not.to.equal(TRACE_ID);
+      expect(span.parentSpanContext).to.equal(undefined);
+      expect(span.links).to.deep.equal([]);
+      expect(e.task.incomingTraceStats).to.include({ withContext: 1, ignored: 1 });
+    });
+
+    it('rejects an unknown trace_context with the allowed values', () => {
+      expect(configErrorFor(HttpEndpointTask, { trace_context: 'trust' }).message).to.contain(
+        'tasks[0].config.trace_context: got "trust"; must be one of continue, link, ignore',
+      );
+    });
+  });
+
+  describe('bounds: in-flight requests, buffered bytes, timeouts, connections', () => {
+    it('answers 503 with Retry-After past max_in_flight, before reading the body', async () => {
+      const gate = gatedPush();
+      const e = await endpoint({ max_in_flight: 2, retry_after: '2500ms' }, { push: gate.push });
+      const parked = [httpCall(url(), { body: 'a' }), httpCall(url(), { body: 'b' })];
+      await until(() => e.task.stats.inFlight === 2);
+      const refused = await httpCall(url(), { body: 'c' });
+      expect(refused.status).to.equal(503);
+      expect(refused.headers['retry-after']).to.equal('3');
+      expect(e.task.stats).to.include({ inFlight: 2, refused: 1, peakInFlight: 2 });
+      gate.release();
+      expect((await Promise.all(parked)).map((r) => r.status)).to.deep.equal([200, 200]);
+      expect(e.pushed.map((p) => p.data)).to.deep.equal(['a', 'b']);
+      expect(e.task.stats).to.include({ inFlight: 0, bufferedBytes: 0 });
+    });
+
+    it('reserves declared lengths: 503 once max_buffered_bytes would be passed', async () => {
+      const gate = gatedPush();
+      const e = await endpoint(
+        { max_body_bytes: 1000, max_buffered_bytes: 1500 },
+        { push: gate.push },
+      );
+      const first = httpCall(url(), { body: 'x'.repeat(1000) });
+      await until(() => e.task.stats.bufferedBytes === 1000);
+      expect((await httpCall(url(), { body: 'y'.repeat(600) })).status).to.equal(503);
+      // A smaller body still fits beside the parked one.
+      const small = httpCall(url(), { body: 'z'.repeat(500) });
+      await until(() => e.task.stats.bufferedBytes === 1500);
+      gate.release();
+      expect((await first).status).to.equal(200);
+      expect((await small).status).to.equal(200);
+      expect(e.task.stats).to.include({ peakBufferedBytes: 1500, bufferedBytes: 0, refused: 1 });
+    });
+
+    it('counts chunked bodies as they arrive: 503 past max_buffered_bytes, 413 past max_body_bytes', async () => {
+      const e = await endpoint({ max_body_bytes: 100, max_buffered_bytes: 100 });
+      const tooLarge = await rawRequest(
+        e.task.port,
+        'POST /orders HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n' +
+          `65\r\n${'y'.repeat(101)}\r\n0\r\n\r\n`,
+      );
+      expect(tooLarge.status).to.equal(413);
+      expect(e.task.stats).to.include({ tooLarge: 1, bufferedBytes: 0 });
+      expect(e.pushed).to.have.length(0);
+    });
+
+    it('cuts a client that is slow to send its headers with 408 at header_timeout', async () => {
+      const e = await endpoint({ header_timeout: '300ms', body_timeout: '5s' });
+      const started = Date.now();
+      const res = await rawRequest(e.task.port, 'POST /orders HTTP/1.1\r\nHost: x\r\n');
+      expect(res.status).to.equal(408);
+      expect(res.closed).to.equal(true);
+      // 300 ms plus Node's check interval (75 ms here); generous for a shared CI machine.
+      expect(Date.now() - started).to.be.below(4000);
+      expect(e.task.stats.timedOut).to.equal(1);
+    });
+
+    it('cuts a client that is slow to send its body with 408 at body_timeout; nothing is pushed', async () => {
+      const e = await endpoint({ header_timeout: '300ms', body_timeout: '600ms' });
+      const started = Date.now();
+      const res = await rawRequest(
+        e.task.port,
+        'POST /orders HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789',
+      );
+      expect(res.status).to.equal(408);
+      expect(res.closed).to.equal(true);
+      expect(Date.now() - started).to.be.within(500, 5000);
+      expect(e.pushed).to.have.length(0);
+      expect(e.task.stats).to.include({ timedOut: 1, inFlight: 0, bufferedBytes: 0 });
+    });
+
+    it('closes an idle keep-alive connection after idle_timeout', async () => {
+      const e = await endpoint({ idle_timeout: '300ms' });
+      const started = Date.now();
+      const res = await rawRequest(
+        e.task.port,
+        'POST /orders HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok',
+      );
+      expect(res.status).to.equal(200);
+      expect(res.closed).to.equal(true);
+      expect(Date.now() - started).to.be.within(250, 5000);
+    });
+
+    it('holds max_connections: one more connection is closed on arrival, the others still work', async () => {
+      const e = await endpoint({ max_connections: 3 });
+      const open = await Promise.all([0, 1, 2].map(() => connect(e.task.port)));
+      await until(() => e.task.stats.connectionsDropped === 0);
+      const extra = await rawRequest(
+        e.task.port,
+        'POST /orders HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx',
+      );
+      expect(extra.status).to.equal(undefined);
+      expect(extra.closed).to.equal(true);
+      expect(e.task.stats.connectionsDropped).to.equal(1);
+      for (const socket of open)
+        socket.write('POST /orders HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx');
+      await until(() => e.pushed.length === 3);
+      for (const socket of open) socket.destroy();
+    });
+
+    it('answers a malformed request 400 and oversized headers 431, closing the connection', async () => {
+      const e = await endpoint();
+      const garbage = await rawRequest(e.task.port, 'NOT HTTP AT ALL\r\n\r\n');
+      expect(garbage).to.deep.equal({ status: 400, closed: true });
+      const huge = await rawRequest(
+        e.task.port,
+        `POST /orders HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      );
+      expect(huge).to.deep.equal({ status: 431, closed: true });
+      expect(e.pushed).to.have.length(0);
+      expect(e.task.listening).to.equal(true);
+    });
+
+    it('rejects max_buffered_bytes below max_body_bytes, and body_timeout below header_timeout', () => {
+      expect(
+        configErrorFor(HttpEndpointTask, { max_body_bytes: 2000, max_buffered_bytes: 1000 })
+          .message,
+      ).to.contain(
+        'tasks[0].config.max_buffered_bytes: got 1000; must be at least max_body_bytes (2000)',
+      );
+      expect(
+        configErrorFor(HttpEndpointTask, { header_timeout: '10s', body_timeout: '5s' }).message,
+      ).to.contain('tasks[0].config.body_timeout: got "5s"; must be at least header_timeout (10s)');
+    });
+  });
+
+  describe('bounds under load (a child process, real clients on loopback)', () => {
+    it('800 concurrent 256 KiB–1 MiB POSTs to a slow downstream: buffered bytes and RSS stay bounded, the excess gets 503 + Retry-After', async function () {
+      this.timeout(90_000);
+      const maxBuffered = 16 * 1024 * 1024;
+      const child = fork(path.join(__dirname, 'http-endpoint-load-child.ts'), [], {
+        execArgv: ['-r', 'ts-node/register/transpile-only', '--expose-gc'],
+        env: {
+          ...process.env,
+          HOLD_MS: '1500',
+          ENDPOINT_CONFIG: JSON.stringify({
+            max_in_flight: 64,
+            max_buffered_bytes: maxBuffered,
+            max_body_bytes: 1024 * 1024,
+          }),
+        },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      try {
+        const ready = await nextMessage(child, 'ready');
+        const payload = Buffer.alloc(1024 * 1024, 'x');
+        // 256 KiB to 1 MiB, spread evenly (deterministic).
+        const sizes = Array.from({ length: 800 }, (_, i) => 256 * 1024 + ((i * 7919) % 769) * 1024);
+        const results = await Promise.all(
+          sizes.map((size) => post(ready.port, payload.subarray(0, size))),
+        );
+        child.send({ type: 'report' });
+        const report = await nextMessage(child, 'report');
+
+        const statuses = results.map((r) => r.status ?? r.error);
+        const ok = statuses.filter((s) => s === 200).length;
+        const busy = results.filter((r) => r.status === 503);
+        expect(ok + busy.length, `statuses: ${JSON.stringify(count(statuses))}`).to.equal(800);
+        // At least max_buffered_bytes / max_body_bytes requests fit at once, and more
+        // come in as parked ones are answered.
+        expect(ok, JSON.stringify(report)).to.be.at.least(16);
+        expect(busy.length).to.be.at.least(1);
+        expect(busy.every((r) => r.retryAfter === '1')).to.equal(true);
+        expect(report.stats.refused).to.equal(busy.length);
+        expect(report.stats.peakInFlight).to.be.at.most(64);
+        expect(report.stats.peakBufferedBytes).to.be.at.most(maxBuffered);
+        expect(report.stats.peakBufferedBytes).to.be.above(maxBuffered / 2);
+        // main grew by 2.1 GB here. A parked body costs ~2.5x its bytes (bytes,
+        // text, string event data); the rest is sockets and GC slack: a generous margin.
+        const bound = 3 * maxBuffered + 128 * 1024 * 1024;
+        expect(
+          report.peakRssGrowth,
+          `RSS grew ${(report.peakRssGrowth / 2 ** 20).toFixed(0)} MiB`,
+        ).to.be.below(bound);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
+  });
 });
+
+/** A push that holds every event until `release()`: a downstream that does not answer yet. */
+function gatedPush(): { push: NonNullable<HarnessOptions['push']>; release: () => void } {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  return {
+    push: async (event, next) => {
+      await gate;
+      return next(event);
+    },
+    release: () => release(),
+  };
+}
+
+/** Polls `check` every 10 ms until it holds (fails after 5 s). */
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${check.toString()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function connect(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
+    socket.on('error', reject);
+  });
+}
+
+/**
+ * Sends raw bytes and waits until the server closes the connection (or 8 s):
+ * the status of the first answer, if any, and whether it was closed.
+ */
+function rawRequest(port: number, text: string): Promise<{ status?: number; closed: boolean }> {
+  return new Promise((resolve) => {
+    let received = '';
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(text));
+    const done = (closed: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      const status = /^HTTP\/1\.1 (\d+)/.exec(received)?.[1];
+      resolve(status === undefined ? { closed } : { status: Number(status), closed });
+    };
+    const timer = setTimeout(() => done(false), 8000);
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => done(true));
+  });
+}
+
+interface PostResult {
+  status?: number;
+  retryAfter?: string;
+  error?: string;
+}
+
+/** One POST on its own connection; never rejects. */
+function post(port: number, body: Buffer): Promise<PostResult> {
+  return new Promise((resolve) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/in',
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'text/plain', 'content-length': body.byteLength },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          const retryAfter = res.headers['retry-after'];
+          resolve({ status: res.statusCode, ...(retryAfter === undefined ? {} : { retryAfter }) });
+        });
+      },
+    );
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({ error: error.code ?? error.message }),
+    );
+    req.end(body);
+  });
+}
+
+function nextMessage<T extends LoadChildMessage['type']>(
+  child: ChildProcess,
+  type: T,
+): Promise<Extract<LoadChildMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: LoadChildMessage): void => {
+      if (message.type !== type) return;
+      child.off('message', onMessage);
+      resolve(message as Extract<LoadChildMessage, { type: T }>);
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => reject(new Error(`load child exited with ${code}`)));
+  });
+}
+
+function count(values: readonly unknown[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[String(v)] = (out[String(v)] ?? 0) + 1;
+  return out;
+}

@@ -12,7 +12,7 @@ import { ConfigError } from '../../src/config/config-error';
 import { loadWorkerConfig } from '../../src/config/worker-config';
 import { NatsConnectError, NatsStreamMissingError } from '../../src/connectors/nats-errors';
 import { parseFlow } from '../../src/runtime/flow-loader';
-import { runFlow } from '../../src/runtime/run-flow';
+import { runFlow } from '../../src/run-flow';
 import { TaskFailedError } from '../../src/runtime/task-failed-error';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
 import { NatsServer, natsServerPerFile } from '../e2e/support/nats-server';

@@ -1,18 +1,20 @@
 /*
- * A small stand-in for the runtime, for connector specs: it validates a
- * task's config the way the runtime does, builds a TaskContext, calls init,
- * and for sources runs `run(ctx)` with a `push` that calls the task's
- * decorated @Handler (the wrapped method, which makes the task.handle span:
- * a child of the event's trace context, else a new root) and collects what
- * it emitted.
+ * Runs one task the way a flow does, for connector specs: it validates the
+ * task's config like the planner, and hands events to the runtime's own
+ * TaskNode, so every event goes through the production path
+ * (`TaskNode.handle` -> `invokeHandler`: the task.handle span and its parent
+ * rule, attempts, output events). For sources, `run(ctx)` gets the node's
+ * `push` (stop signal, handle, output), with what it emitted collected.
  */
 import { Writable } from 'node:stream';
 import { ConfigError } from '../../src/config/config-error';
 import { validateConfig } from '../../src/config/validate-object';
 import type { Constructor } from '../../src/metadata/task-metadata';
-import { getHandlerNames, getTaskOptions } from '../../src/metadata/task-metadata';
-import { FlowEvent } from '../../src/runtime/event';
+import { getTaskOptions } from '../../src/metadata/task-metadata';
+import type { FlowEvent } from '../../src/runtime/event';
+import { RetryPolicy } from '../../src/runtime/retry-policy';
 import type { TaskContext, TaskLifecycle } from '../../src/runtime/task-context';
+import { TaskNode } from '../../src/runtime/task-node';
 import type { Logger } from '../../src/telemetry/logger';
 import { createLogger } from '../../src/telemetry/logger';
 import { bindTask } from '../../src/telemetry/task-binding';
@@ -28,9 +30,13 @@ export interface HarnessOptions {
   id?: number;
   /** Logger of the context (default: silent). */
   logger?: Logger;
+  /** Attempts per event, as a flow's `retry.max_attempts` (default 1). */
+  maxAttempts?: number;
+  /** `handler_timeout` in ms (default none). */
+  handlerTimeoutMs?: number;
   /**
-   * Wraps the default push (handler + collect), e.g. to make it fail like a
-   * handler that failed after its retries.
+
+
    */
   push?: (
     event: FlowEvent,
@@ -44,11 +50,15 @@ export interface Harness<T, C> {
   readonly ctx: TaskContext<C>;
   /** Aborts `ctx.signal`. */
   readonly controller: AbortController;
+  /** Aborts `ctx.deadline` (the runtime's shutdown deadline). */
+  readonly deadline: AbortController;
   /** Events pushed by the source, in order. */
   readonly pushed: FlowEvent[];
   /** Events the handler emitted for pushed events, in order. */
   readonly outputs: FlowEvent[];
-  /** Calls the decorated handler with `event` and returns what it emitted. */
+  /** The runtime's node running the task. */
+  readonly node: TaskNode;
+  /** Hands `event` to the task as a flow does (`TaskNode.handle`) and returns what it emitted. */
   handle(event: FlowEvent): Promise<FlowEvent[]>;
   /** Starts `run(ctx)` (sources); the promise settles when run returns. */
   run(): Promise<void>;
@@ -86,39 +96,50 @@ export async function startTask<T extends object, C = unknown>(
   const config = configFor<object>(cls, options.config ?? {}, id) as C;
   const task = bindTask(kit.container.resolve(cls), { name, id });
   const lifecycle = task as TaskLifecycle<C>;
-  const handlerName = getHandlerNames(cls)[0];
-  if (handlerName === undefined) throw new Error(`${cls.name} has no @Handler`);
   const controller = new AbortController();
+  const deadline = new AbortController();
   const pushed: FlowEvent[] = [];
   const outputs: FlowEvent[] = [];
-
-  const handle = async (event: FlowEvent): Promise<FlowEvent[]> => {
-    const method = (task as Record<string | symbol, unknown>)[handlerName] as (
-      e: FlowEvent,
-      c: TaskContext<C>,
-    ) => unknown;
-    const result: unknown = await method.call(task, event, ctx);
-    return toEvents(result, event);
-  };
-  const defaultPush = async (event: FlowEvent): Promise<readonly FlowEvent[]> => {
-    pushed.push(event);
-    const out = await handle(event);
-    outputs.push(...out);
-    return out;
-  };
+  const node = new TaskNode(
+    {
+      definition: { id, type, name, config: {}, dependsOn: [] },
+      type: { cls, options: getTaskOptions(cls) ?? { type } },
+      config: config as object,
+      retry: new RetryPolicy({
+        maxAttempts: options.maxAttempts ?? 1,
+        initialBackoffMs: 0,
+        maxBackoffMs: 0,
+      }),
+      handlerTimeoutMs: options.handlerTimeoutMs,
+    },
+    task as object & TaskLifecycle,
+    undefined,
+    {
+      stopSignal: controller.signal,
+      hardSignal: deadline.signal,
+      // as the runtime does: the task's logger carries its name and id
+      logger: options.logger ?? createLogger({ level: 'silent', format: 'json' }),
+    },
+  );
+  const handle = (event: FlowEvent): Promise<FlowEvent[]> => node.handle(event);
+  const collect =
+    (send: (event: FlowEvent) => Promise<readonly FlowEvent[]>) =>
+    async (event: FlowEvent): Promise<readonly FlowEvent[]> => {
+      pushed.push(event);
+      const out = await send(event);
+      outputs.push(...out);
+      return out;
+    };
+  const nodePush = collect((event) => node.ctx.push(event));
+  const accepted = collect(handle);
+  // The node refuses a push once the task is stopping, as in a flow;
+  // `options.push` wraps the handling of a push it accepted.
   const ctx: TaskContext<C> = {
-    name,
-    id,
-    type,
-    config,
-    // as the runtime does: the task's logger carries its name and id
-    logger: (options.logger ?? createLogger({ level: 'silent', format: 'json' })).child({
-      task: name,
-      task_id: id,
-    }),
-    signal: controller.signal,
+    ...(node.ctx as TaskContext<C>),
     push: (event) =>
-      options.push === undefined ? defaultPush(event) : options.push(event, defaultPush),
+      options.push === undefined || controller.signal.aborted
+        ? nodePush(event)
+        : options.push(event, accepted),
   };
 
   await lifecycle.init?.(ctx);
@@ -127,8 +148,10 @@ export async function startTask<T extends object, C = unknown>(
     task,
     ctx,
     controller,
+    deadline,
     pushed,
     outputs,
+    node,
     handle,
     run(): Promise<void> {
       if (lifecycle.run === undefined) throw new Error(`${cls.name} is not a source`);
@@ -141,15 +164,6 @@ export async function startTask<T extends object, C = unknown>(
       await lifecycle.close?.();
     },
   };
-}
-
-/* What the runtime does with a handler's return value. */
-function toEvents(result: unknown, input: FlowEvent): FlowEvent[] {
-  if (result === undefined || result === null) return [];
-  const items = Array.isArray(result) ? (result as unknown[]) : [result];
-  return items
-    .filter((item) => item !== undefined && item !== null)
-    .map((item) => (item instanceof FlowEvent ? item : input.withData(item)));
 }
 
 /** A logger writing JSON lines into memory, to assert on what a task logged. */

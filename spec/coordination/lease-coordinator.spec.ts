@@ -18,7 +18,7 @@ import { ATTR_LEASE_HOLDER, ATTR_LEASE_REVISION } from '../../src/coordination/t
 import { createLogger } from '../../src/telemetry/logger';
 import { NatsConnectError } from '../../src/connectors/nats-errors';
 import { parseFlow } from '../../src/runtime/flow-loader';
-import { runFlow } from '../../src/runtime/run-flow';
+import { runFlow } from '../../src/run-flow';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
 import { natsServerPerFile } from '../e2e/support/nats-server';
 import { freePort } from '../e2e/support/spawn-worker';

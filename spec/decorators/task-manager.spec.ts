@@ -6,6 +6,7 @@ import { TaskManager } from '../../src/decorators/task-manager.decorator';
 import { bindTask } from '../../src/telemetry/task-binding';
 import { traceTaskRun } from '../../src/telemetry/task-spans';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
+import { DecoratorError } from '../../src/decorators/decorator-error';
 import { contextManager } from '../../src/telemetry/context-manager';
 
 @Task({ type: 'noop' })
@@ -14,7 +15,7 @@ class NoopTask {
   handle(): void {}
 }
 
-@TaskManager()
+@TaskManager({ start: 'start', register: 'register', shutdown: 'shutdown' })
 class Manager {
   readonly registered: string[] = [];
 
@@ -90,5 +91,38 @@ describe('@TaskManager', () => {
     expect(run.parentSpanContext).to.equal(undefined);
     expect(run.attributes).to.deep.equal({ task: 'loop', task_id: 2, task_type: 'noop' });
     expect(typeof run.attributes.task_id).to.equal('number');
+  });
+
+  it('traces only the methods it is told, under the names it is told', async () => {
+    @TaskManager({ start: 'boot' })
+    class Told {
+      async boot(): Promise<void> {
+        await this.shutdown();
+      }
+
+      async shutdown(): Promise<void> {
+        await Promise.resolve();
+      }
+    }
+    await kit.container.resolve(Told).boot();
+    expect(kit.spans().map((s) => s.name)).to.deep.equal(['task_manager.start']);
+  });
+
+  it('rejects being told nothing, or a method the class does not have', () => {
+    expect(() => {
+      @TaskManager({})
+      class Nothing {}
+      return Nothing;
+    }).to.throw(DecoratorError, /was told no method/);
+    expect(() => {
+      @TaskManager({ start: 'begin' })
+      class Missing {
+        start(): void {}
+      }
+      return Missing;
+    }).to.throw(
+      DecoratorError,
+      '@TaskManager({ start: "begin" }) on Missing: Missing has no method begin. Name a method of the class (it becomes the task_manager.start span), or leave start out.',
+    );
   });
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { loadWorkerConfig, loadWorkerConfigFile } from '../../src/config/worker-config';
 import { parseFlow } from '../../src/runtime/flow-loader';
-import { runFlow } from '../../src/runtime/run-flow';
+import { runFlow } from '../../src/run-flow';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
 import { natsServerPerFile } from './support/nats-server';
 import { REPO_ROOT } from './support/spawn-worker';

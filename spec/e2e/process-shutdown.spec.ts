@@ -1,78 +1,9 @@
 import { processScene } from './support/process-scene';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import type { ReceivedSpan } from '../../src/collector/received-types';
+import { SlowServer } from './support/slow-server';
 import type { LogLine } from './support/spawn-worker';
-
-/** A request the spec's HTTP server got, and whether (and when) it was answered. */
-interface SeenRequest {
-  readonly body: string;
-  readonly at: number;
-  answeredAt?: number;
-}
-
-/**
- * The upstream service of the http_request task: answers each request after
- * `delayMs` with `{ answered: <the n it was sent> }`, or never when `delayMs`
- * is undefined. Records every request.
- */
-class SlowServer {
-  readonly requests: SeenRequest[] = [];
-  private readonly arrivals: Array<() => void> = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
-
-  private constructor(
-    private readonly server: http.Server,
-    private readonly delayMs: number | undefined,
-  ) {
-    server.on('request', (req, res) => this.onRequest(req, res));
-  }
-
-  static async start(delayMs: number | undefined): Promise<SlowServer> {
-    const server = http.createServer();
-    await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
-    return new SlowServer(server, delayMs);
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/work`;
-  }
-
-  /** Resolves once the first request has arrived (its body read). */
-  firstRequest(): Promise<void> {
-    if (this.requests.length > 0) return Promise.resolve();
-    return new Promise<void>((resolve) => this.arrivals.push(resolve));
-  }
-
-  async close(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const seen: SeenRequest = { body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
-      this.requests.push(seen);
-      for (const resolve of this.arrivals.splice(0)) resolve();
-      if (this.delayMs === undefined) return; // hangs until the client goes away
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        const n = (JSON.parse(seen.body) as { n: number }).n;
-        res.on('finish', () => {
-          seen.answeredAt = Date.now();
-        });
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ answered: n }));
-      }, this.delayMs);
-      this.timers.add(timer);
-    });
-  }
-}
 
 const isEventLine =
   (task: string) =>

@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { ConfigError } from '../../src/config/config-error';
 import { loadWorkerConfig, loadWorkerConfigFile } from '../../src/config/worker-config';
 import { FlowgenError } from '../../src/errors/flowgen-error';
-import { runFlow } from '../../src/runtime/run-flow';
+import { runFlow } from '../../src/run-flow';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
 import { BAD_INPUT_CASES } from './fixtures/bad-input-cases';
 import type { BadInputCase } from './fixtures/bad-input-cases';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { OtlpReceiver } from '../../src';
-import type { ReceivedSpan } from '../../src';
+import { OtlpReceiver } from '../../src/collector';
+import type { ReceivedSpan } from '../../src/collector';
 import type { CapturedWarnings, TelemetryRig } from './support/export-harness';
 import {
   captureTelemetryWarnings,

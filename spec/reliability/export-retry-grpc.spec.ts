@@ -1,7 +1,7 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { expect } from 'chai';
-import { OtlpReceiver } from '../../src';
+import { OtlpReceiver } from '../../src/collector';
 import type { TelemetryRig } from './support/export-harness';
 import { runFlowOn, startTelemetry, telemetryWorker } from './support/export-harness';
 

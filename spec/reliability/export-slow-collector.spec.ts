@@ -1,8 +1,8 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
-import { OtlpReceiver } from '../../src';
-import type { ReceiverFaults } from '../../src';
+import { OtlpReceiver } from '../../src/collector';
+import type { ReceiverFaults } from '../../src/collector';
 import type { ExportSignalStats } from '../../src/telemetry/export-retry-stats';
 import type { TelemetryRig } from './support/export-harness';
 import {

@@ -23,7 +23,7 @@ import { Task } from '../../src/decorators/task.decorator';
 import { FlowEvent } from '../../src/runtime/event';
 import { parseFlow } from '../../src/runtime/flow-loader';
 import { planFlow } from '../../src/runtime/flow-plan';
-import { runFlow } from '../../src/runtime/run-flow';
+import { runFlow } from '../../src/run-flow';
 import { registerTaskClasses } from '../../src/runtime/task-registry';
 import { MAX_ATTRIBUTE_LENGTH } from '../../src/telemetry/attribute-values';
 import type { ConnectorAttributes } from '../../src/telemetry/attribute-values';

@@ -11,7 +11,7 @@ import { FlowEvent } from '../../src/runtime/event';
 import type { CompletionResult } from '../../src/runtime/event-completion';
 import { EventCompletion } from '../../src/runtime/event-completion';
 import { parseFlow } from '../../src/runtime/flow-loader';
-import { runFlow } from '../../src/runtime/run-flow';
+import { runFlow } from '../../src/run-flow';
 import type { TaskContext, TaskLifecycle } from '../../src/runtime/task-context';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
 

@@ -3,7 +3,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import { loadWorkerConfig } from '../../src/config/worker-config';
 import { parseFlow } from '../../src/runtime/flow-loader';
-import { runFlow } from '../../src/runtime/run-flow';
+import { runFlow } from '../../src/run-flow';
 import { TaskFailedError } from '../../src/runtime/task-failed-error';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
 import { CollectTask, TEST_TASKS } from './fixtures/test-tasks';

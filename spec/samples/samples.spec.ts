@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { loadWorkerConfig, loadWorkerConfigFile } from '../../src/config/worker-config';
 import { FlowEvent } from '../../src/runtime/event';
 import { loadFlowFile } from '../../src/runtime/flow-loader';
-import { runFlow } from '../../src/runtime/run-flow';
+import { runFlow } from '../../src/run-flow';
 import { bindTask } from '../../src/telemetry/task-binding';
 import { TestTelemetry } from '../../src/telemetry/testing/test-telemetry';
 import { InventoryCheckTask } from '../../samples/connectors/inventory-check.task';

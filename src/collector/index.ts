@@ -9,8 +9,13 @@ export type { RenderMetricsOptions } from './metric-table';
 export { quantileFromBuckets } from './bucket-quantile';
 export type { BucketHistogram } from './bucket-quantile';
 export { JsonlSink, metricJsonLine, spanJsonLine, telemetryJsonReplacer } from './jsonl-sink';
-export { runCollector } from './run-collector';
-export type { RunCollectorOptions, RunningCollector } from './run-collector';
+export { describeCollectorStats, runCollector } from './run-collector';
+export type {
+  CollectorLimits,
+  CollectorStats,
+  RunCollectorOptions,
+  RunningCollector,
+} from './run-collector';
 export type {
   AttributeType,
   AttributeTypes,
@@ -26,7 +31,10 @@ export type {
   ReceivedSpanEvent,
   ReceivedSpanLink,
   ReceivedStatus,
+  ReceiverCounts,
   ReceiverFaults,
+  ReceiverLimits,
+  ReceiverStats,
   ReceiverTls,
   Temporality,
 } from './received-types';

@@ -10,6 +10,8 @@ import type {
   ReceivedSpanLink,
   Temporality,
 } from './received-types';
+import { MAX_VALUE_DEPTH, setOwn } from './wire-attributes';
+import { WireFormatError } from './wire-reader';
 
 // The shapes below are what proto-loader produces with the options in
 // otlp-proto.ts (camelCase, int64 as decimal strings, bytes as Buffer, absent
@@ -139,8 +141,11 @@ function count(value: string | undefined): number {
   return value === undefined || value === '' ? 0 : Number(value);
 }
 
-/** Decodes one `AnyValue` into a JS value and its wire type. */
-function decodeAnyValue(v: PbAnyValue | undefined): [AttributeValue, AttributeType] {
+/** Decodes one `AnyValue` into a JS value and its wire type; refuses nesting deeper than {@link MAX_VALUE_DEPTH}. */
+function decodeAnyValue(v: PbAnyValue | undefined, depth = 1): [AttributeValue, AttributeType] {
+  if (depth > MAX_VALUE_DEPTH) {
+    throw new WireFormatError(`an attribute value nests deeper than ${MAX_VALUE_DEPTH} levels`);
+  }
   switch (v?.value) {
     case 'stringValue':
       return [v.stringValue ?? '', 'string'];
@@ -153,23 +158,26 @@ function decodeAnyValue(v: PbAnyValue | undefined): [AttributeValue, AttributeTy
     case 'bytesValue':
       return [new Uint8Array(v.bytesValue ?? []), 'bytes'];
     case 'arrayValue':
-      return [(v.arrayValue?.values ?? []).map((item) => decodeAnyValue(item)[0]), 'array'];
+      return [
+        (v.arrayValue?.values ?? []).map((item) => decodeAnyValue(item, depth + 1)[0]),
+        'array',
+      ];
     case 'kvlistValue':
-      return [decodeAttributes(v.kvlistValue?.values).attributes, 'kvlist'];
+      return [decodeAttributes(v.kvlistValue?.values, depth + 1).attributes, 'kvlist'];
     default:
       return [null, 'empty'];
   }
 }
 
 /** Decodes a `repeated KeyValue` into attributes and their wire types. */
-function decodeAttributes(kvs: PbKeyValue[] | undefined): DecodedAttributes {
+function decodeAttributes(kvs: PbKeyValue[] | undefined, depth = 1): DecodedAttributes {
   const attributes: Attributes = {};
   const attributeTypes: AttributeTypes = {};
   for (const kv of kvs ?? []) {
     const key = kv.key ?? '';
-    const [value, type] = decodeAnyValue(kv.value);
-    attributes[key] = value;
-    attributeTypes[key] = type;
+    const [value, type] = decodeAnyValue(kv.value, depth);
+    setOwn(attributes, key, value);
+    setOwn(attributeTypes, key, type);
   }
   return { attributes, attributeTypes };
 }

@@ -15,14 +15,19 @@ const METRICS_SERVICE = 'opentelemetry.proto.collector.metrics.v1.MetricsService
 
 /**
  * A request as the receiver's handlers get it: the message bytes (after gRPC
- * decompression) next to the decoded object. Keeping the bytes is what lets a
- * spec grep everything a process sent, e.g. to prove a payload never left it.
+ * decompression), and for metrics the decoded object next to them. Keeping the
+ * bytes is what lets a spec grep everything a process sent, e.g. to prove a
+ * payload never left it.
  */
 export interface RawAndDecoded {
   /** The protobuf request message, decompressed. */
   readonly raw: Buffer;
-  /** proto-loader's plain-object decoding of `raw` (camelCase keys, int64 as strings). */
-  readonly decoded: unknown;
+  /**
+   * Metrics: proto-loader's plain-object decoding of `raw` (camelCase keys, int64
+   * as strings). Traces: absent; the receiver walks their bytes itself, which
+   * costs a fraction of building protobufjs objects first (the hot path).
+   */
+  readonly decoded?: unknown;
   /** Set by the compression interceptor: whether the message was compressed on the wire. */
   compressed?: boolean;
 }
@@ -93,8 +98,8 @@ export function loadOtlpServices(): OtlpServiceDefinitions {
     );
   }
   cached = {
-    trace: keepRawRequests(serviceOf(pkg, TRACE_SERVICE)),
-    metrics: keepRawRequests(serviceOf(pkg, METRICS_SERVICE)),
+    trace: keepRawRequests(serviceOf(pkg, TRACE_SERVICE), false),
+    metrics: keepRawRequests(serviceOf(pkg, METRICS_SERVICE), true),
   };
   return cached;
 }
@@ -110,14 +115,33 @@ function serviceOf(
   return entry;
 }
 
-function keepRawRequests(service: protoLoader.ServiceDefinition): grpc.ServiceDefinition {
+function keepRawRequests(
+  service: protoLoader.ServiceDefinition,
+  decodeWithProtobufjs: boolean,
+): grpc.ServiceDefinition {
   const methods: Record<string, grpc.MethodDefinition<RawAndDecoded, object>> = {};
   for (const [method, def] of Object.entries(service)) {
     const decode = def.requestDeserialize;
     methods[method] = {
       ...def,
-      requestDeserialize: (raw: Buffer): RawAndDecoded => ({ raw, decoded: decode(raw) }),
+      requestDeserialize: decodeWithProtobufjs
+        ? (raw: Buffer): RawAndDecoded => ({ raw, decoded: decode(raw) })
+        : (raw: Buffer): RawAndDecoded => ({ raw }),
     };
   }
   return methods;
+}
+
+/**
+ * The protobufjs decoder of `ExportTraceServiceRequest` (plain objects as
+ * {@link RawAndDecoded.decoded} describes): the receiver's trace path before it
+ * walked the bytes itself. Kept as the reference that the wire decoder is
+ * checked against (spec) and measured against (bench/receiver-decode.ts).
+ */
+export function loadTraceRequestDecoder(): (raw: Buffer) => unknown {
+  const pkg = protoLoader.loadSync([TRACE_SERVICE_PROTO], {
+    ...LOADER_OPTIONS,
+    includeDirs: [findProtoRoot()],
+  });
+  return serviceOf(pkg, TRACE_SERVICE)['Export']!.requestDeserialize;
 }

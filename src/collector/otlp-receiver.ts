@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { CollectorError } from './collector-error';
 import { ENCODING_METADATA_KEY, compressionInterceptor } from './compression-interceptor';
 import { formatAttributeValue } from './format-attribute';
-import { decodeMetricsRequest, decodeTraceRequest } from './otlp-decode';
+import { decodeMetricsRequest } from './otlp-decode';
 import { loadOtlpServices } from './otlp-proto';
 import type { RawAndDecoded } from './otlp-proto';
 import type {
@@ -11,8 +11,13 @@ import type {
   OtlpReceiverOptions,
   ReceivedMetricPoint,
   ReceivedSpan,
+  ReceiverCounts,
   ReceiverFaults,
+  ReceiverLimits,
+  ReceiverStats,
 } from './received-types';
+import { decodeTraceRequestBytes } from './wire-trace-decode';
+import { scanTraceRequest } from './wire-trace-scan';
 
 /** How long `stop()` lets in-flight calls finish before it cuts connections. */
 const GRACEFUL_STOP_MS = 500;
@@ -20,8 +25,14 @@ const GRACEFUL_STOP_MS = 500;
 /** Default timeout of the `waitFor…` helpers. */
 const DEFAULT_WAIT_MS = 5000;
 
-/** OTLP batches can exceed grpc-js's 4 MiB default; a local receiver should not reject them. */
-const MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
+/** Default largest request (see `OtlpReceiverOptions.maxRequestBytes`). */
+export const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
+/** Default bytes of requests kept for `rawRequests()` and friends. */
+export const DEFAULT_MAX_RETAINED_BYTES = 64 * 1024 * 1024;
+
+/** Default count of spans, points, calls and raw requests kept. */
+export const DEFAULT_MAX_RETAINED = 100_000;
 
 /** Most lines a timeout message lists before it summarises the rest. */
 const MAX_LISTED = 40;
@@ -29,7 +40,7 @@ const MAX_LISTED = 40;
 interface Waiter {
   /** Resolves the wait and returns true once its condition holds. */
   readonly check: () => boolean;
-  readonly fail: (error: CollectorError) => void;
+  readonly fail: (error: Error) => void;
 }
 
 interface PendingCall {
@@ -37,7 +48,47 @@ interface PendingCall {
   readonly finish: () => void;
 }
 
+/** What one export call added to the retained lists, so it can be forgotten as a whole. */
+interface Retained {
+  readonly bytes: number;
+  spans: number;
+  points: number;
+  evicted: boolean;
+  /** Its spans are counted but not decoded yet (see `OtlpReceiver.decodedSpans`). */
+  lazy: boolean;
+}
+
+/** An accepted trace request whose spans nobody has read yet. */
+interface Undecoded {
+  readonly entry: Retained;
+  readonly raw: Buffer;
+}
+
+function zeroCounts(): ReceiverCounts {
+  return { requests: 0, bytes: 0, spans: 0, points: 0 };
+}
+
+/** A positive integer option, or the default; a bad value is a programming error named in full. */
+function limit(
+  name: keyof OtlpReceiverOptions,
+  value: number | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isInteger(value) && value > 0) && value !== Number.POSITIVE_INFINITY) {
+    throw new RangeError(
+      `OtlpReceiver option ${name} must be a positive integer (or Infinity), got ${String(value)}; ` +
+        `leave it out for the default ${fallback}.`,
+    );
+  }
+  return value;
+}
+
 type UnaryCall = grpc.ServerUnaryCall<RawAndDecoded, object>;
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
 
 /** `host:port` as gRPC and URLs want it: IPv6 literals in brackets. */
 function hostPort(host: string, port: number): string {
@@ -52,10 +103,9 @@ function metadataRecord(metadata: grpc.Metadata): Record<string, string> {
   return out;
 }
 
-/** Keeps the newest `max` entries: one splice per export call, not per item. */
-function pushBounded<T>(list: T[], items: readonly T[], max: number): void {
-  list.push(...items);
-  if (list.length > max) list.splice(0, list.length - max);
+/** Appends without spreading: `push(...items)` overflows the stack for very large batches. */
+function pushAll<T>(list: T[], items: readonly T[]): void {
+  for (const item of items) list.push(item);
 }
 
 function describeSpans(spans: readonly ReceivedSpan[]): string {
@@ -119,14 +169,26 @@ export class OtlpReceiver {
   public readonly endpoint: string;
 
   private readonly server: grpc.Server;
+  /** The bounds this receiver runs with. */
+  public readonly limits: ReceiverLimits;
+
   private readonly options: OtlpReceiverOptions;
-  private readonly maxRetained: number;
   private faults: ReceiverFaults;
   private failuresLeft: number;
   private receivedSpans: ReceivedSpan[] = [];
+  private undecoded: Undecoded[] = [];
+  private undecodedSpans = 0;
   private receivedPoints: ReceivedMetricPoint[] = [];
   private calls: ExportCall[] = [];
   private raw: Buffer[] = [];
+  private retainedEntries: Retained[] = [];
+  private retainedBytes = 0;
+  private readonly counts = {
+    received: zeroCounts(),
+    refusedTooLarge: 0,
+    refusedMalformed: 0,
+    evicted: zeroCounts(),
+  };
   private waiters = new Set<Waiter>();
   private pending = new Set<PendingCall>();
   private stopped = false;
@@ -136,12 +198,13 @@ export class OtlpReceiver {
     port: number,
     endpoint: string,
     options: OtlpReceiverOptions,
+    limits: ReceiverLimits,
   ) {
     this.server = server;
     this.port = port;
     this.endpoint = endpoint;
     this.options = options;
-    this.maxRetained = options.maxRetained ?? Number.POSITIVE_INFINITY;
+    this.limits = limits;
     this.faults = { ...options.faults };
     this.failuresLeft = options.faults?.failFirst ?? 0;
   }
@@ -150,14 +213,29 @@ export class OtlpReceiver {
    * Starts a receiver and resolves once it accepts connections.
    *
    * @throws {@link CollectorError} `FLOWGEN_COLLECTOR_LISTEN` when the port cannot be bound.
+   * @throws RangeError when a limit option is not a positive integer.
    */
   static async start(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
     const host = options.host ?? '127.0.0.1';
     const requestedPort = options.port ?? 0;
+    const limits: ReceiverLimits = {
+      maxRetained: limit('maxRetained', options.maxRetained, DEFAULT_MAX_RETAINED),
+      maxRetainedBytes: limit(
+        'maxRetainedBytes',
+        options.maxRetainedBytes,
+        DEFAULT_MAX_RETAINED_BYTES,
+      ),
+      maxRequestBytes: limit('maxRequestBytes', options.maxRequestBytes, DEFAULT_MAX_REQUEST_BYTES),
+    };
     const services = loadOtlpServices();
+    // The handlers need the instance, which needs the bound port: bind to a holder first.
+    const holder: { receiver?: OtlpReceiver } = {};
     const server = new grpc.Server({
-      interceptors: [compressionInterceptor],
-      'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
+      interceptors: [compressionInterceptor((code) => holder.receiver?.countRefusal(code))],
+      // grpc-js checks this on the frame and while inflating, chunk by chunk (-1 = no limit).
+      'grpc.max_receive_message_length': Number.isFinite(limits.maxRequestBytes)
+        ? limits.maxRequestBytes
+        : -1,
     });
     const credentials = options.tls
       ? grpc.ServerCredentials.createSsl(
@@ -172,8 +250,6 @@ export class OtlpReceiver {
         )
       : grpc.ServerCredentials.createInsecure();
 
-    // The handlers need the instance, which needs the bound port: bind to a holder first.
-    const holder: { receiver?: OtlpReceiver } = {};
     const handler =
       (service: ExportService): grpc.handleUnaryCall<RawAndDecoded, object> =>
       (call, callback) => {
@@ -201,14 +277,20 @@ export class OtlpReceiver {
       });
     });
     const scheme = options.tls ? 'https' : 'http';
-    const receiver = new OtlpReceiver(server, port, `${scheme}://${hostPort(host, port)}`, options);
+    const receiver = new OtlpReceiver(
+      server,
+      port,
+      `${scheme}://${hostPort(host, port)}`,
+      options,
+      limits,
+    );
     holder.receiver = receiver;
     return receiver;
   }
 
   /** Every span received by a successful export call, in arrival order. */
   spans(): ReceivedSpan[] {
-    return [...this.receivedSpans];
+    return [...this.decodedSpans()];
   }
 
   /** Every metric data point received by a successful export call, in arrival order; filtered by name if given. */
@@ -234,12 +316,37 @@ export class OtlpReceiver {
     this.failuresLeft = faults.failFirst ?? 0;
   }
 
-  /** Forgets everything received so far (spans, points, calls, raw requests); faults are kept. */
+  /**
+   * What the receiver took in, refused, holds and forgot. `retained.bytes` is
+   * what the byte bound applies to; `evicted` counts what `maxRetained` /
+   * `maxRetainedBytes` made it forget (listeners saw all of it).
+   */
+  stats(): ReceiverStats {
+    return {
+      received: { ...this.counts.received },
+      refusedTooLarge: this.counts.refusedTooLarge,
+      refusedMalformed: this.counts.refusedMalformed,
+      retained: {
+        requests: this.retainedEntries.length,
+        bytes: this.retainedBytes,
+        spans: this.receivedSpans.length + this.undecodedSpans,
+        points: this.receivedPoints.length,
+      },
+      evicted: { ...this.counts.evicted },
+    };
+  }
+
+  /** Forgets everything received so far (spans, points, calls, raw requests); faults and stats are kept. */
   reset(): void {
     this.receivedSpans = [];
+    this.undecoded = [];
+    this.undecodedSpans = 0;
     this.receivedPoints = [];
     this.calls = [];
     this.raw = [];
+    for (const entry of this.retainedEntries) entry.evicted = true;
+    this.retainedEntries = [];
+    this.retainedBytes = 0;
   }
 
   /**
@@ -261,10 +368,10 @@ export class OtlpReceiver {
         ? `at least ${expected} span(s)`
         : 'spans matching the predicate';
     return this.waitFor(
-      () => (done(this.receivedSpans) ? this.spans() : undefined),
+      () => (done(this.decodedSpans()) ? this.spans() : undefined),
       timeoutMs,
       () =>
-        `Timed out after ${timeoutMs} ms waiting for ${what}; received ${this.receivedSpans.length} span(s) ` +
+        `Timed out after ${timeoutMs} ms waiting for ${what}; received ${this.decodedSpans().length} span(s) ` +
         `in ${this.describeCalls('traces')}` +
         (this.receivedSpans.length > 0 ? `:\n${describeSpans(this.receivedSpans)}` : '.'),
     );
@@ -356,7 +463,15 @@ export class OtlpReceiver {
       }, timeoutMs);
       const waiter: Waiter = {
         check: () => {
-          const found = probe();
+          let found: T | undefined;
+          try {
+            found = probe();
+          } catch (error) {
+            // A caller's predicate that throws fails its own wait, never the export call
+            // being answered (nor, from a delayed answer's timer, the process).
+            waiter.fail(error instanceof CollectorError ? error : toError(error));
+            return true;
+          }
           if (found === undefined) return false;
           clearTimeout(timer);
           this.waiters.delete(waiter);
@@ -381,20 +496,31 @@ export class OtlpReceiver {
     const { raw, decoded, compressed } = call.request;
     const metadata = metadataRecord(call.metadata);
     metadata[ENCODING_METADATA_KEY] ??= 'identity';
-    pushBounded(this.raw, [raw], this.maxRetained);
 
     let spans: ReceivedSpan[] = [];
     let points: ReceivedMetricPoint[] = [];
+    // Traces nobody reads on arrival (no listener, no pending wait) are only checked
+    // and counted here; `spans()` decodes them when asked. The check applies the
+    // decoder's rules, so what is accepted always decodes.
+    const lazy = service === 'traces' && !this.options.onTrace && this.waiters.size === 0;
+    let spanCount = 0;
     try {
-      if (service === 'traces') spans = decodeTraceRequest(decoded);
+      if (lazy) spanCount = scanTraceRequest(raw);
+      else if (service === 'traces') spanCount = (spans = decodeTraceRequestBytes(raw)).length;
       else points = decodeMetricsRequest(decoded);
     } catch (error) {
+      this.counts.refusedMalformed++;
       callback({
         code: grpc.status.INVALID_ARGUMENT,
-        details: `flowgen OTLP receiver could not decode the request: ${String(error)}`,
+        details: `flowgen OTLP receiver could not decode the ${service} request: ${String(error)}`,
       });
       return;
     }
+    const received = this.counts.received;
+    received.requests++;
+    received.bytes += raw.length;
+    received.spans += spanCount;
+    received.points += points.length;
 
     // Decide the fault on arrival, so failFirst counts calls in the order they came in.
     const failCode =
@@ -403,14 +529,25 @@ export class OtlpReceiver {
 
     const record: ExportCall = {
       service,
-      ...(service === 'traces' ? { spans: spans.length } : { points: points.length }),
+      ...(service === 'traces' ? { spans: spanCount } : { points: points.length }),
       metadata,
       compressed: compressed ?? metadata[ENCODING_METADATA_KEY] !== 'identity',
       bytes: raw.length,
       at: Date.now(),
       ...(failCode !== undefined ? { failed: true, failCode } : {}),
     };
-    pushBounded(this.calls, [record], this.maxRetained);
+    const entry: Retained = {
+      bytes: raw.length,
+      spans: 0,
+      points: 0,
+      evicted: false,
+      lazy: false,
+    };
+    this.retainedEntries.push(entry);
+    this.retainedBytes += raw.length;
+    this.raw.push(raw);
+    this.calls.push(record);
+    this.evictOverBounds();
 
     const finish = (): void => {
       if (failCode !== undefined) {
@@ -420,7 +557,7 @@ export class OtlpReceiver {
         });
         return;
       }
-      this.accept(service, spans, points, record);
+      this.accept(service, lazy ? { raw, count: spanCount } : spans, points, record, entry);
       callback(null, {});
     };
 
@@ -439,17 +576,102 @@ export class OtlpReceiver {
     this.pending.add(pending);
   }
 
+  /** Counts a request grpc-js refused before the handler (see the compression interceptor). */
+  private countRefusal(code: grpc.status): void {
+    if (code === grpc.status.RESOURCE_EXHAUSTED) this.counts.refusedTooLarge++;
+    else if (code !== grpc.status.CANCELLED) this.counts.refusedMalformed++;
+  }
+
+  /** Forgets the oldest whole requests until every retention bound holds again. */
+  private evictOverBounds(): void {
+    const { maxRetained, maxRetainedBytes } = this.limits;
+    let requests = 0;
+    let spans = 0;
+    let points = 0;
+    let bytes = 0;
+    let lazySpans = 0;
+    let n = 0;
+    const entries = this.retainedEntries;
+    while (
+      n < entries.length &&
+      (this.retainedBytes - bytes > maxRetainedBytes ||
+        entries.length - n > maxRetained ||
+        this.receivedSpans.length + this.undecodedSpans - spans > maxRetained ||
+        this.receivedPoints.length - points > maxRetained)
+    ) {
+      const entry = entries[n++]!;
+      entry.evicted = true;
+      requests++;
+      bytes += entry.bytes;
+      spans += entry.spans;
+      points += entry.points;
+      if (entry.lazy) lazySpans += entry.spans;
+    }
+    if (n === 0) return;
+    // One splice per list per call, not per item.
+    entries.splice(0, n);
+    this.raw.splice(0, n);
+    this.calls.splice(0, n);
+    if (lazySpans > 0) {
+      this.undecoded = this.undecoded.filter((u) => !u.entry.evicted);
+      this.undecodedSpans -= lazySpans;
+    }
+    this.receivedSpans.splice(0, spans - lazySpans);
+    this.receivedPoints.splice(0, points);
+    this.retainedBytes -= bytes;
+    const evicted = this.counts.evicted;
+    evicted.requests += requests;
+    evicted.bytes += bytes;
+    evicted.spans += spans;
+    evicted.points += points;
+  }
+
+  /**
+   * The retained spans, decoding first the requests accepted without decoding
+   * (they passed `scanTraceRequest`, so this does not throw).
+   */
+  private decodedSpans(): ReceivedSpan[] {
+    if (this.undecoded.length > 0) {
+      for (const { entry, raw } of this.undecoded) {
+        pushAll(this.receivedSpans, decodeTraceRequestBytes(raw));
+        entry.lazy = false;
+      }
+      this.undecoded = [];
+      this.undecodedSpans = 0;
+    }
+    return this.receivedSpans;
+  }
+
   private accept(
     service: ExportService,
-    spans: ReceivedSpan[],
+    spans: ReceivedSpan[] | { raw: Buffer; count: number },
     points: ReceivedMetricPoint[],
     record: ExportCall,
+    entry: Retained,
   ): void {
-    if (service === 'traces') pushBounded(this.receivedSpans, spans, this.maxRetained);
-    else pushBounded(this.receivedPoints, points, this.maxRetained);
+    const spanCount = Array.isArray(spans) ? spans.length : spans.count;
+    if (entry.evicted) {
+      // Forgotten before its answer (a delayed call under heavy traffic): listeners still see it.
+      this.counts.evicted.spans += spanCount;
+      this.counts.evicted.points += points.length;
+    } else {
+      if (Array.isArray(spans)) {
+        // Keep acceptance order: requests accepted undecoded before this one come first.
+        if (this.undecoded.length > 0) this.decodedSpans();
+        pushAll(this.receivedSpans, spans);
+      } else {
+        this.undecoded.push({ entry, raw: spans.raw });
+        this.undecodedSpans += spans.count;
+        entry.lazy = true;
+      }
+      pushAll(this.receivedPoints, points);
+      entry.spans = spanCount;
+      entry.points = points.length;
+      this.evictOverBounds();
+    }
     for (const waiter of [...this.waiters]) waiter.check();
     try {
-      if (service === 'traces') this.options.onTrace?.(spans, record);
+      if (service === 'traces' && Array.isArray(spans)) this.options.onTrace?.(spans, record);
       else this.options.onMetrics?.(points, record);
     } catch (error) {
       // A listener bug must not fail the exporter's call nor crash the process hosting the receiver.

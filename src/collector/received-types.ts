@@ -224,8 +224,59 @@ export interface OtlpReceiverOptions {
   /** Called with the points of every successful metrics export. */
   onMetrics?: (points: ReceivedMetricPoint[], call: ExportCall) => void;
   /**
-   * Keep at most this many spans, points, calls and raw requests (oldest dropped first).
-   * Default: unlimited, which is what specs want; a long-running collector sets a bound.
+   * Keep at most this many spans, points, calls and raw requests for `spans()`,
+   * `metricPoints()`, `exportCalls()` and `rawRequests()`; beyond it the oldest
+   * whole requests are forgotten (counted in {@link ReceiverStats.evicted}).
+   * Listeners see everything regardless. Default 100,000.
    */
   maxRetained?: number;
+  /**
+   * Keep at most this many request bytes (decompressed protobuf) for the lists
+   * above; beyond it the oldest whole requests are forgotten. Decoded spans and
+   * points of a kept request cost a small multiple of its bytes. Default 64 MiB.
+   */
+  maxRetainedBytes?: number;
+  /**
+   * The largest request accepted, compressed or not, in bytes. A gzip/deflate
+   * request is inflated in chunks and refused with RESOURCE_EXHAUSTED as soon as
+   * its output passes this size, so a compression bomb never inflates in full.
+   * Default 16 MiB (an OTLP batch of 4,096 spans is about 1-2 MiB).
+   */
+  maxRequestBytes?: number;
+}
+
+/** The bounds a receiver runs with (its options with the defaults filled in). */
+export interface ReceiverLimits {
+  /** See {@link OtlpReceiverOptions.maxRetained}. */
+  readonly maxRetained: number;
+  /** See {@link OtlpReceiverOptions.maxRetainedBytes}. */
+  readonly maxRetainedBytes: number;
+  /** See {@link OtlpReceiverOptions.maxRequestBytes}. */
+  readonly maxRequestBytes: number;
+}
+
+/** Counts of requests, spans, points or bytes. */
+export interface ReceiverCounts {
+  /** Export calls (one request message each). */
+  requests: number;
+  /** Request bytes, decompressed. */
+  bytes: number;
+  /** Spans. */
+  spans: number;
+  /** Metric data points. */
+  points: number;
+}
+
+/** What a receiver took in, refused, keeps and forgot: see {@link OtlpReceiver.stats}. */
+export interface ReceiverStats {
+  /** Requests that reached the handler and decoded, injected failures included. */
+  received: ReceiverCounts;
+  /** Requests refused before decoding: over `maxRequestBytes` (RESOURCE_EXHAUSTED). */
+  refusedTooLarge: number;
+  /** Requests refused as malformed: bad protobuf, bad compression, values nested too deep. */
+  refusedMalformed: number;
+  /** What the receiver holds now for `spans()`, `metricPoints()`, `exportCalls()`, `rawRequests()`. */
+  retained: ReceiverCounts;
+  /** What it forgot (oldest first) to stay under `maxRetained` / `maxRetainedBytes`. */
+  evicted: ReceiverCounts;
 }

@@ -9,6 +9,9 @@ export interface RenderTracesOptions {
   color?: boolean;
 }
 
+/** Nesting levels drawn with indentation; deeper spans are listed at this indentation. */
+export const MAX_INDENT_DEPTH = 32;
+
 /** The span attributes the design's span contract puts on task spans, shown on each line. */
 const TASK_ATTRIBUTES = ['task', 'task_id', 'task_type'] as const;
 
@@ -53,6 +56,35 @@ function compareNodes(a: Node, b: Node): number {
   return byStart < 0n ? -1 : byStart > 0n ? 1 : a.order - b.order;
 }
 
+/**
+ * Spans whose parents form a cycle (A under B under A) hang under no root and
+ * would never print: each cycle is cut at its earliest span, which becomes a
+ * root. Iterative, linear in the spans.
+ */
+function breakCycles(nodes: Map<string, Node>, roots: Node[]): void {
+  const seen = new Set<Node>();
+  const visit = (from: Node): void => {
+    const stack = [from];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      if (seen.has(node)) continue;
+      seen.add(node);
+      for (const child of node.children) stack.push(child);
+    }
+  };
+  for (const root of roots) visit(root);
+  if (seen.size === nodes.size) return;
+  const unreached = [...nodes.values()].filter((n) => !seen.has(n)).sort(compareNodes);
+  for (const node of unreached) {
+    if (seen.has(node)) continue;
+    const parent =
+      node.span.parentSpanId !== undefined ? nodes.get(node.span.parentSpanId) : undefined;
+    if (parent) parent.children.splice(parent.children.indexOf(node), 1);
+    roots.push(node);
+    visit(node);
+  }
+}
+
 /** Builds the forest of one trace: children under parents, orphans (parent not received) as roots. */
 function buildForest(spans: readonly ReceivedSpan[], order: Map<ReceivedSpan, number>): Node[] {
   const ids = new Set(spans.map((s) => s.spanId));
@@ -73,11 +105,10 @@ function buildForest(spans: readonly ReceivedSpan[], order: Map<ReceivedSpan, nu
     if (parent && parent !== node) parent.children.push(node);
     else roots.push(node);
   }
-  const sortDeep = (list: Node[]): void => {
-    list.sort(compareNodes);
-    for (const n of list) sortDeep(n.children);
-  };
-  sortDeep(roots);
+  breakCycles(nodes, roots);
+  // A loop, not recursion: a parent chain thousands deep is one request away.
+  roots.sort(compareNodes);
+  for (const node of nodes.values()) node.children.sort(compareNodes);
   return roots;
 }
 
@@ -97,38 +128,66 @@ function eventText(event: ReceivedSpanEvent): { text: string; isException: boole
   return { text: `· ${event.name}${attrs ? ` ${attrs}` : ''}`, isException: false };
 }
 
-function rowsOf(nodes: readonly Node[], prefix: string, isRoot: boolean, color: boolean): Row[] {
+/** One level of the depth-first walk in {@link rowsOf}. */
+interface Frame {
+  readonly nodes: readonly Node[];
+  index: number;
+  readonly prefix: string;
+  readonly isRoot: boolean;
+  readonly depth: number;
+}
+
+function spanRow(node: Node, prefix: string, branch: string, color: boolean): Row {
+  const { span } = node;
+  const taskAttrs = TASK_ATTRIBUTES.filter((k) => span.attributes[k] !== undefined)
+    .map((k) => `${k}=${show(span.attributes[k])}`)
+    .join(' ');
+  const orphan = node.missingParent
+    ? `(parent ${node.missingParent.slice(0, 8)}… not received)`
+    : '';
+  const plainParts = [span.name, taskAttrs, orphan].filter((p) => p !== '');
+  const styledParts = [
+    paint(span.name, span.status.code === 2 ? 'red' : 'bold', color),
+    paint(taskAttrs, 'dim', color),
+    paint(orphan, 'dim', color),
+  ].filter((p) => p !== '');
+  const error =
+    span.status.code === 2
+      ? paint(`✗ ERROR${span.status.message ? `: ${span.status.message}` : ''}`, 'red', color)
+      : '';
+  return {
+    label: `${prefix}${branch}${plainParts.join(' ')}`,
+    styledLabel: `${prefix}${branch}${styledParts.join(' ')}`,
+    span,
+    suffix: error,
+  };
+}
+
+/**
+ * The rows of a forest, depth first. An explicit stack instead of recursion,
+ * and indentation that stops growing below {@link MAX_INDENT_DEPTH}: a hostile
+ * 3,000-deep parent chain must neither overflow the stack nor print lines
+ * whose length grows with the depth (output quadratic in the input).
+ */
+function rowsOf(roots: readonly Node[], color: boolean): Row[] {
   const rows: Row[] = [];
-  nodes.forEach((node, index) => {
-    const last = index === nodes.length - 1;
+  const stack: Frame[] = [{ nodes: roots, index: 0, prefix: '', isRoot: true, depth: 0 }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.index >= frame.nodes.length) {
+      stack.pop();
+      continue;
+    }
+    const { prefix, isRoot, depth } = frame;
+    const index = frame.index++;
+    const node = frame.nodes[index]!;
+    const last = index === frame.nodes.length - 1;
     const branch = isRoot ? '' : last ? '└─ ' : '├─ ';
     const continuation = isRoot ? '' : last ? '   ' : '│  ';
-    const { span } = node;
-    const taskAttrs = TASK_ATTRIBUTES.filter((k) => span.attributes[k] !== undefined)
-      .map((k) => `${k}=${show(span.attributes[k])}`)
-      .join(' ');
-    const orphan = node.missingParent
-      ? `(parent ${node.missingParent.slice(0, 8)}… not received)`
-      : '';
-    const plainParts = [span.name, taskAttrs, orphan].filter((p) => p !== '');
-    const styledParts = [
-      paint(span.name, span.status.code === 2 ? 'red' : 'bold', color),
-      paint(taskAttrs, 'dim', color),
-      paint(orphan, 'dim', color),
-    ].filter((p) => p !== '');
-    const error =
-      span.status.code === 2
-        ? paint(`✗ ERROR${span.status.message ? `: ${span.status.message}` : ''}`, 'red', color)
-        : '';
-    rows.push({
-      label: `${prefix}${branch}${plainParts.join(' ')}`,
-      styledLabel: `${prefix}${branch}${styledParts.join(' ')}`,
-      span,
-      suffix: error,
-    });
+    rows.push(spanRow(node, prefix, branch, color));
     // Events sit under their span, indented like its children would be.
     const eventPrefix = `${prefix}${continuation}${node.children.length > 0 ? '│  ' : '   '}`;
-    for (const event of span.events) {
+    for (const event of node.span.events) {
       const { text, isException } = eventText(event);
       rows.push({
         label: '',
@@ -136,8 +195,24 @@ function rowsOf(nodes: readonly Node[], prefix: string, isRoot: boolean, color: 
         suffix: `${eventPrefix}${paint(text, isException ? 'red' : 'dim', color)}`,
       });
     }
-    rows.push(...rowsOf(node.children, `${prefix}${continuation}`, false, color));
-  });
+    if (node.children.length === 0) continue;
+    const capped = depth >= MAX_INDENT_DEPTH;
+    if (depth === MAX_INDENT_DEPTH) {
+      rows.push({
+        label: '',
+        styledLabel: '',
+        suffix: `${prefix}${continuation}${paint(`⋮ deeper than ${MAX_INDENT_DEPTH} levels: indentation stops here`, 'dim', color)}`,
+      });
+    }
+    stack.push({
+      nodes: node.children,
+      index: 0,
+      // Below the cap every level keeps its parent's prefix.
+      prefix: capped ? prefix : `${prefix}${continuation}`,
+      isRoot: capped && isRoot,
+      depth: depth + 1,
+    });
+  }
   return rows;
 }
 
@@ -180,10 +255,13 @@ function renderTrace(
     .filter((p) => p !== undefined)
     .join(' · ');
 
-  const rows = rowsOf(roots, '', true, color);
-  const labelWidth = Math.max(0, ...rows.map((r) => [...r.label].length));
+  const rows = rowsOf(roots, color);
+  // Loops rather than Math.max(...list): spreading 100k rows would overflow the stack.
+  let labelWidth = 0;
+  for (const r of rows) labelWidth = Math.max(labelWidth, [...r.label].length);
   const durations = rows.map((r) => (r.span ? formatMs(r.span.durationMs) : ''));
-  const durationWidth = Math.max(0, ...durations.map((d) => d.length));
+  let durationWidth = 0;
+  for (const d of durations) durationWidth = Math.max(durationWidth, d.length);
   const lines = rows.map((row, i) => {
     if (!row.span) return row.suffix;
     const pad = ' '.repeat(labelWidth - [...row.label].length);

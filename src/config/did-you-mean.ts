@@ -9,24 +9,27 @@
  * ```
  */
 export function editDistance(a: string, b: string): number {
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) =>
-    Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  const at = (i: number, j: number): number => d[i]?.[j] ?? Number.POSITIVE_INFINITY;
-  for (let i = 1; i < rows; i++) {
-    const row = d[i] ?? [];
-    for (let j = 1; j < cols; j++) {
+  // Three rolling rows (the swap looks two rows back): O(|a|·|b|) time, O(|b|) memory.
+  let older = new Uint32Array(b.length + 1);
+  let previous = Uint32Array.from({ length: b.length + 1 }, (_, j) => j);
+  let current = new Uint32Array(b.length + 1);
+  for (let i = 1; i <= a.length; i++) {
+    current[0] = i;
+    for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      let best = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + cost,
+      );
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, at(i - 2, j - 2) + 1);
+        best = Math.min(best, (older[j - 2] ?? 0) + 1);
       }
-      row[j] = best;
+      current[j] = best;
     }
+    [older, previous, current] = [previous, current, older];
   }
-  return at(a.length, b.length);
+  return previous[b.length] ?? 0;
 }
 
 /**
@@ -60,8 +63,10 @@ export function suggestKey(key: string, allowed: readonly string[]): string | un
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of allowed) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
     const limit = Math.max(1, Math.floor(Math.max(key.length, candidate.length) / 3));
+    // The distance is at least the length difference: skip what cannot be close.
+    if (Math.abs(key.length - candidate.length) > limit) continue;
+    const distance = editDistance(lowered, candidate.toLowerCase());
     if (distance <= limit && distance < bestDistance) {
       best = candidate;
       bestDistance = distance;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from './config-error';
 import type { ConfigIssue } from './config-error';
+import { assertConfigFileSize, parseYamlDocument, yamlToValue } from './parse-yaml-document';
 import { yamlLineLookup } from './yaml-source';
 
 /** A YAML config parsed to plain values, with the way back to its lines. */
@@ -21,7 +21,8 @@ export interface YamlConfigSource {
  * at once.
  *
  * YAML 1.2 core schema: `yes`/`on` are strings, not booleans, and are then
- * rejected where a boolean is expected.
+ * rejected where a boolean is expected. Text over the size, nesting or alias
+ * limits of `yaml-limits.ts` is a ConfigError too, never a stack trace.
  *
  * @example
  * ```ts
@@ -30,8 +31,7 @@ export interface YamlConfigSource {
  * ```
  */
 export function parseYamlConfig(text: string, file?: string): YamlConfigSource {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  const { doc, lineCounter } = parseYamlDocument(text, file);
   const issues: ConfigIssue[] = doc.errors.map((error) => {
     const issue: ConfigIssue = {
       path: '',
@@ -46,19 +46,7 @@ export function parseYamlConfig(text: string, file?: string): YamlConfigSource {
     return issue;
   });
   if (issues.length > 0) throw new ConfigError(issues);
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    const issue: ConfigIssue = {
-      path: '',
-      value: undefined,
-      kind: 'syntax',
-      message: `YAML cannot be read: ${firstLine(error instanceof Error ? error.message : String(error))}`,
-    };
-    if (file !== undefined) issue.file = file;
-    throw new ConfigError([issue], { cause: error });
-  }
+  const value = yamlToValue(doc, file);
   const source: YamlConfigSource = { value, lineOf: yamlLineLookup(doc, lineCounter) };
   if (file !== undefined) source.file = file;
   return source;
@@ -75,6 +63,7 @@ export function parseYamlConfig(text: string, file?: string): YamlConfigSource {
  * ```
  */
 export function readYamlConfigFile(path: string): YamlConfigSource {
+  assertConfigFileSize(path);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

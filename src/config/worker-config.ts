@@ -1,4 +1,4 @@
-import { IsOptional, ValidateIf } from 'class-validator';
+import { IsArray, IsNotEmpty, IsOptional, IsString, ValidateIf } from 'class-validator';
 import { ConfigBlock } from './config-block';
 import { CoordinationConfig } from './coordination-config';
 import { parseDuration } from './duration';
@@ -20,6 +20,7 @@ import { validateConfig } from './validate-object';
  *   max_attempts: 5
  * shutdown_timeout: 10s
  * handler_timeout: 30s       # omitted: no per-event timeout
+ * modules: [./dist/tasks.js] # flowgen run: your own @Task classes
  * ```
  *
  * @example
@@ -46,6 +47,18 @@ export class WorkerConfig {
   @IsDuration()
   @ValidateIf((config: WorkerConfig) => config.handler_timeout !== undefined)
   handler_timeout?: string;
+
+  /**
+   * `flowgen run` only: modules whose exported `@Task` classes are registered
+   * beside the built-in ones, as paths relative to this file or package
+   * names. Compiled JavaScript (CommonJS or ESM), or TypeScript when a loader
+   * such as ts-node is registered.
+   */
+  @IsOptional()
+  @IsArray({ message: 'must be a list of module paths, e.g. [./dist/tasks.js]' })
+  @IsString({ each: true, message: 'each entry must be a module path (a string)' })
+  @IsNotEmpty({ each: true, message: 'each entry must be a module path, not empty' })
+  modules?: string[];
 
   /** The `coordination:` block (leases in NATS KV for sources that cannot be split); undefined when omitted. See {@link CoordinationConfig}. */
   @IsOptional()

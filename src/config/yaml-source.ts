@@ -1,5 +1,5 @@
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
-import type { Document, LineCounter, ParsedNode } from 'yaml';
+import type { Document, LineCounter, Pair, ParsedNode, YAMLMap } from 'yaml';
 
 /**
  * Builds a function that finds the 1-based line of a key in a parsed YAML
@@ -28,13 +28,28 @@ export function yamlLineLookup(
     return range?.[0];
   };
 
+  // Key -> pair per mapping, built on first use: a scan per lookup made 40k issues quadratic.
+  const indexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, key: string): Pair | undefined => {
+    let index = indexes.get(map);
+    if (index === undefined) {
+      index = new Map();
+      for (const item of map.items) {
+        const text = keyText(item.key);
+        if (text !== undefined && !index.has(text)) index.set(text, item);
+      }
+      indexes.set(map, index);
+    }
+    return index.get(key);
+  };
+
   return (path) => {
     let node: unknown = doc.contents;
     let line = lineAt(startOf(node));
     for (const segment of path) {
       if (isAlias(node)) node = node.resolve(doc);
       if (isMap(node)) {
-        const pair = node.items.find((item) => keyText(item.key) === String(segment));
+        const pair = pairOf(node, String(segment));
         if (pair === undefined) return line;
         line = lineAt(startOf(pair.key)) ?? line;
         node = pair.value;

@@ -1,14 +1,23 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { trace } from '@opentelemetry/api';
+import type { SpanContext } from '@opentelemetry/api';
 import { Handler } from '../decorators/handler.decorator';
 import { Task } from '../decorators/task.decorator';
 import type { EventMetadata, FlowEvent } from '../runtime/event';
-import { parseTraceHeaders } from '../runtime/event';
 import type { TaskContext, TaskLifecycle } from '../runtime/task-context';
+import { settlesWithin } from '../runtime/shutdown-budget';
+import { ShutdownDeadlineError } from '../runtime/shutdown-deadline-error';
 import { WorkerStoppingError } from '../runtime/worker-stopping-error';
+import { activeSpan } from '../telemetry/context-manager';
 import { setSpanAttributes } from '../telemetry/task-spans';
+import { extractTraceContext } from '../telemetry/trace-propagation';
 import { HttpEndpointConfig } from './http-endpoint-config';
 import { HttpListenError } from './http-errors';
+import { decideIncomingTrace, emptyIncomingTraceStats } from './incoming-trace-policy';
+import type { IncomingTraceStats, ReportsIncomingTrace } from './incoming-trace-policy';
+import { RequestBudget } from './request-budget';
+import type { RequestBudgetStats } from './request-budget';
 import { sourceEvent } from './root-event';
 
 /**
@@ -28,11 +37,28 @@ export const HTTP_ENDPOINT_METADATA = {
 
 const ACCEPTED_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT']);
 
+/** What an `http_endpoint` refused or cut, and what it holds now (see {@link HttpEndpointTask.stats}). */
+export interface HttpEndpointStats extends RequestBudgetStats {
+  /** 413 answers: a body over `max_body_bytes`. */
+  tooLarge: number;
+  /** 408 answers (or cuts): headers or body not received within their timeout. */
+  timedOut: number;
+  /** Connections closed on arrival because `max_connections` were open. */
+  connectionsDropped: number;
+}
+
+/** What reading a body came to. */
+type BodyOutcome =
+  | { kind: 'ok'; body: Buffer }
+  | { kind: 'too-large' }
+  | { kind: 'busy' }
+  | { kind: 'closed' };
+
 /*
- * After the stop signal, how long requests still being read or handled get
- * before their connections are cut, so a slow client cannot hold the worker.
+ * Once the shutdown deadline cut the drain, how long the requests it
+ * abandoned get to send their 503 before every connection is closed.
  */
-const DRAIN_TIMEOUT_MS = 10_000;
+const ANSWER_AFTER_DEADLINE_MS = 100;
 
 /**
  * `http_endpoint` source: an HTTP server (started in `init`) that turns each
@@ -51,7 +77,9 @@ const DRAIN_TIMEOUT_MS = 10_000;
  *   another path; 405 for another method; 413 over `max_body_bytes` (nothing
  *   is pushed for these); 503 once the worker is stopping.
  * - Stops when `ctx.signal` aborts: no new connections, requests in flight
- *   are finished (up to 10 s), then the server is closed.
+ *   are finished until the shutdown deadline (`ctx.deadline`, from
+ *   `shutdown_timeout`); those still waiting then get 503, and every
+ *   connection is closed.
  *
  * Span attributes on `task.handle`: `http.request.method`, `url.path`,
  * `http.request.body.size` (int), `http.request.id` (the `x-request-id`
@@ -63,8 +91,13 @@ const DRAIN_TIMEOUT_MS = 10_000;
  * ```
  */
 @Task({ type: 'http_endpoint', config: HttpEndpointConfig, source: true })
-export class HttpEndpointTask implements TaskLifecycle<HttpEndpointConfig> {
+export class HttpEndpointTask implements TaskLifecycle<HttpEndpointConfig>, ReportsIncomingTrace {
   private server: http.Server | undefined;
+  private budget = new RequestBudget(1, 1);
+  private readonly counts = { tooLarge: 0, timedOut: 0, connectionsDropped: 0 };
+  private readonly traceCounts = emptyIncomingTraceStats();
+  /** Incoming contexts to link (`trace_context: link`), by the event that carries the request. */
+  private readonly links = new WeakMap<FlowEvent, SpanContext>();
   private ctx: TaskContext<HttpEndpointConfig> | undefined;
   private stopping = false;
   private stopped: Promise<void> | undefined;
@@ -77,6 +110,20 @@ export class HttpEndpointTask implements TaskLifecycle<HttpEndpointConfig> {
     return this.boundPort;
   }
 
+  /** What the endpoint holds now (in-flight requests, buffered body bytes), their peaks, and what it refused. */
+  get stats(): HttpEndpointStats {
+    return { ...this.budget.stats, ...this.counts };
+  }
+
+  /**
+   * What the `trace_context` / `honor_sampled_flag` policy did with incoming
+   * `traceparent` headers; `unsampledSuppressed` counts requests whose spans
+   * a client's "not sampled" flag switched off (only with `honor_sampled_flag: true`).
+   */
+  get incomingTraceStats(): IncomingTraceStats {
+    return { ...this.traceCounts };
+  }
+
   /** Whether the server is accepting connections. */
   get listening(): boolean {
     return this.server?.listening === true;
@@ -86,15 +133,31 @@ export class HttpEndpointTask implements TaskLifecycle<HttpEndpointConfig> {
   async init(ctx: TaskContext<HttpEndpointConfig>): Promise<void> {
     this.ctx = ctx;
     const { host, port, path } = ctx.config;
-    const server = http.createServer((req, res) => {
-      const handling = this.onRequest(req, res, ctx).catch((error: unknown) => {
-        ctx.logger.error({ err: error }, 'http endpoint request failed');
-        if (!res.headersSent) reply(res, 500, { error: 'internal error' });
-        else res.destroy();
-      });
-      this.inFlight.add(handling);
-      void handling.finally(() => this.inFlight.delete(handling));
-    });
+    const config = ctx.config;
+    this.budget = new RequestBudget(config.max_in_flight, config.max_buffered_bytes);
+    const server = http.createServer(
+      {
+        headersTimeout: config.headerTimeoutMs,
+        requestTimeout: config.bodyTimeoutMs,
+        keepAliveTimeout: config.idleTimeoutMs,
+        // Node checks both timeouts on this interval (default 30 s): keep the cut near its time.
+        connectionsCheckingInterval: Math.max(50, Math.min(1000, config.headerTimeoutMs / 4)),
+      },
+      (req, res) => {
+        const handling = this.onRequest(req, res, ctx).catch((error: unknown) => {
+          ctx.logger.error({ err: error }, 'http endpoint request failed');
+          if (!res.headersSent) reply(res, 500, { error: 'internal error' });
+          else res.destroy();
+        });
+        this.inFlight.add(handling);
+        void handling.finally(() => this.inFlight.delete(handling));
+      },
+    );
+    server.maxConnections = config.max_connections;
+    server.on('drop', () => this.counts.connectionsDropped++);
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) =>
+      this.onClientError(error, socket),
+    );
     await new Promise<void>((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException): void => {
         reject(new HttpListenError(ctx.name, host, port, error.code, { cause: error }));
@@ -144,6 +207,8 @@ export class HttpEndpointTask implements TaskLifecycle<HttpEndpointConfig> {
       'http.request.id': m['x-request-id'],
       'client.address': m[HTTP_ENDPOINT_METADATA.client],
     });
+    const link = this.links.get(event);
+    if (link !== undefined) addLinkToActiveSpan(link);
     // A new event stamped with this handler's span, so downstream spans are its children.
     return event.withData(event.data);
   }
@@ -159,13 +224,12 @@ export class HttpEndpointTask implements TaskLifecycle<HttpEndpointConfig> {
     if (server === undefined) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    let timer: NodeJS.Timeout | undefined;
     const drained = Promise.allSettled([...this.inFlight]);
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, DRAIN_TIMEOUT_MS);
-    });
-    await Promise.race([drained, timeout]);
-    clearTimeout(timer);
+    const deadline = this.ctx?.deadline;
+    if (deadline !== undefined && !(await untilDrainedOrAborted(drained, deadline))) {
+      // The runtime abandoned the parked events at the deadline: let their 503s go out.
+      await settlesWithin(drained, ANSWER_AFTER_DEADLINE_MS);
+    }
     // Whatever is left is idle keep-alive or a client too slow to wait for.
     server.closeAllConnections();
     await closed;
@@ -187,12 +251,39 @@ export class HttpEndpointTask implements TaskLifecycle<HttpEndpointConfig> {
       return reply(res, 405, { error: 'method not allowed; use POST or PUT' });
     }
     const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) return tooLarge(res, limit);
+    const reserve = Number.isFinite(declared) ? declared : 0;
+    if (reserve > limit) return this.tooLarge(res, limit);
 
-    const body = await readBody(req, limit);
-    if (body === undefined) return tooLarge(res, limit);
-    if (this.stopping) return reply(res, 503, { error: 'the endpoint is stopping' }, true);
+    // Admitted before a byte of the body is read: the declared length is reserved.
+    const ticket = this.budget.admit(reserve);
+    if (ticket === undefined) return this.busy(res, ctx);
+    try {
+      // Read and parsed in a frame of its own: only the event outlives it, not the raw bytes.
+      const event = await this.readEvent(req, res, ctx, url.pathname, reserve, (n) =>
+        ticket.grow(n),
+      );
+      if (event !== undefined) await this.pushAndReply(res, ctx, event);
+    } finally {
+      ticket.release();
+    }
+  }
 
+  /** Reads the body into an event; undefined when the request was answered (or lost) instead. */
+  private async readEvent(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    ctx: TaskContext<HttpEndpointConfig>,
+    pathname: string,
+    reserve: number,
+    grow: (bytes: number) => boolean,
+  ): Promise<FlowEvent | undefined> {
+    const limit = ctx.config.max_body_bytes;
+    const outcome = await readBody(req, limit, reserve, grow);
+    if (outcome.kind === 'closed') return undefined; // the client left, or timed out (408 by onClientError)
+    if (outcome.kind === 'too-large') return void this.tooLarge(res, limit);
+    if (outcome.kind === 'busy') return void this.busy(res, ctx);
+    if (this.stopping) return void reply(res, 503, { error: 'the endpoint is stopping' }, true);
+    const body = outcome.body;
     const contentType = req.headers['content-type'];
     let data: unknown;
     if (contentType !== undefined && /[/+]json\b/i.test(contentType)) {
@@ -200,15 +291,15 @@ export class HttpEndpointTask implements TaskLifecycle<HttpEndpointConfig> {
       try {
         data = text.trim() === '' ? null : (JSON.parse(text) as unknown);
       } catch {
-        return reply(res, 400, { error: 'the body is not valid JSON' });
+        return void reply(res, 400, { error: 'the body is not valid JSON' });
       }
     } else {
       data = body.toString('utf8');
     }
 
     const metadata: EventMetadata = {
-      [HTTP_ENDPOINT_METADATA.method]: method,
-      [HTTP_ENDPOINT_METADATA.path]: url.pathname,
+      [HTTP_ENDPOINT_METADATA.method]: req.method ?? '',
+      [HTTP_ENDPOINT_METADATA.path]: pathname,
       [HTTP_ENDPOINT_METADATA.bodySize]: String(body.byteLength),
     };
     if (contentType !== undefined) metadata['content-type'] = contentType;
@@ -217,21 +308,93 @@ export class HttpEndpointTask implements TaskLifecycle<HttpEndpointConfig> {
     const client = req.socket.remoteAddress;
     if (client !== undefined) metadata[HTTP_ENDPOINT_METADATA.client] = client;
 
-    const event = sourceEvent(data, {
-      metadata,
-      spanContext: parseTraceHeaders(header(req, 'traceparent'), header(req, 'tracestate')),
-    });
+    // What the client's trace context may do is the endpoint's policy (trace_context, honor_sampled_flag).
+    const trust = decideIncomingTrace(
+      trace.getSpanContext(extractTraceContext(req.headers)),
+      { mode: ctx.config.trace_context, honorSampledFlag: ctx.config.honor_sampled_flag },
+      this.traceCounts,
+    );
+    const event = sourceEvent(data, { metadata, spanContext: trust.parent });
+    if (trust.link !== undefined) this.links.set(event, trust.link);
+    return event;
+  }
+
+  /** Pushes the event into the flow and answers with what the handler produced. */
+  private async pushAndReply(
+    res: http.ServerResponse,
+    ctx: TaskContext<HttpEndpointConfig>,
+    event: FlowEvent,
+  ): Promise<void> {
     let out: readonly FlowEvent[];
     try {
       out = await ctx.push(event);
     } catch (error) {
-      if (error instanceof WorkerStoppingError) {
+      if (error instanceof WorkerStoppingError || error instanceof ShutdownDeadlineError) {
         return reply(res, 503, { id: event.id, error: 'the endpoint is stopping' }, true);
       }
       return reply(res, 500, { id: event.id, error: messageOf(error) });
     }
     reply(res, 200, { id: event.id, result: out[0]?.data ?? null }, this.stopping);
   }
+
+  /**
+   * 503 with `Retry-After` for a request over `max_in_flight` or
+   * `max_buffered_bytes`. The connection stays open so Node discards the
+   * unread body and the client reads the answer (closing at once would reset
+   * a client still sending); `body_timeout` bounds how long that may take.
+   */
+  private busy(res: http.ServerResponse, ctx: TaskContext<HttpEndpointConfig>): void {
+    res.setHeader('retry-after', String(ctx.config.retryAfterSeconds));
+    reply(res, 503, { error: 'the endpoint is busy; retry later' });
+  }
+
+  private tooLarge(res: http.ServerResponse, limit: number): void {
+    this.counts.tooLarge++;
+    // Connection: close, so Node drops the unread rest of the body with the
+    // socket instead of reading it to keep the connection alive.
+    reply(res, 413, { error: `the body is larger than ${limit} bytes` }, true);
+  }
+
+  /**
+   * Node's own answers to a broken or slow client (what it does without this
+   * listener), counting timeouts: 408 when the headers or the body took
+   * longer than their timeout, 431 for oversized headers, else 400.
+   */
+  private onClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+    const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    if (timedOut) this.counts.timedOut++;
+    if (socket.writable && socket.bytesWritten === 0) {
+      const status = timedOut
+        ? '408 Request Timeout'
+        : error.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    }
+    socket.destroySoon();
+  }
+}
+
+/** Links the active span (this handler's) to `context`; telemetry never throws into the request. */
+function addLinkToActiveSpan(context: SpanContext): void {
+  try {
+    activeSpan()?.addLink({ context });
+  } catch {
+    // An SDK without addLink: the link is lost, the request is not.
+  }
+}
+
+/** True once `drained` settled, false when `deadline` aborted first. */
+function untilDrainedOrAborted(drained: Promise<unknown>, deadline: AbortSignal): Promise<boolean> {
+  if (deadline.aborted) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    const onAbort = (): void => resolve(false);
+    deadline.addEventListener('abort', onAbort, { once: true });
+    void drained.then(() => {
+      deadline.removeEventListener('abort', onAbort);
+      resolve(true);
+    });
+  });
 }
 
 function header(req: http.IncomingMessage, name: string): string | undefined {
@@ -239,33 +402,40 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Reads the body; `undefined` as soon as it grows past `limit` (the rest is not kept). */
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise<Buffer | undefined>((resolve, reject) => {
-    const chunks: Buffer[] = [];
+/**
+ * Reads the body, asking `grow` for every byte past the `reserved` ones. As
+ * soon as the body passes `limit` or `grow` refuses, it stops keeping chunks
+ * (the rest is discarded, never buffered).
+ */
+function readBody(
+  req: http.IncomingMessage,
+  limit: number,
+  reserved: number,
+  grow: (bytes: number) => boolean,
+): Promise<BodyOutcome> {
+  return new Promise<BodyOutcome>((resolve) => {
+    let chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
-    const settle = (fn: () => void): void => {
+    const settle = (outcome: BodyOutcome): void => {
       if (settled) return;
       settled = true;
-      fn();
+      chunks = [];
+      resolve(outcome);
     };
     req.on('data', (chunk: Buffer) => {
       if (settled) return;
+      const before = size;
       size += chunk.byteLength;
-      if (size > limit) settle(() => resolve(undefined));
-      else chunks.push(chunk);
+      if (size > limit) return settle({ kind: 'too-large' });
+      const extra = size - Math.max(before, reserved);
+      if (extra > 0 && !grow(extra)) return settle({ kind: 'busy' });
+      chunks.push(chunk);
     });
-    req.on('end', () => settle(() => resolve(Buffer.concat(chunks))));
-    req.on('error', (error) => settle(() => reject(error)));
-    req.on('close', () => settle(() => reject(new Error('the client closed the request'))));
+    req.on('end', () => settle({ kind: 'ok', body: Buffer.concat(chunks) }));
+    req.on('error', () => settle({ kind: 'closed' }));
+    req.on('close', () => settle({ kind: 'closed' }));
   });
-}
-
-function tooLarge(res: http.ServerResponse, limit: number): void {
-  // Connection: close, so Node drops the unread rest of the body with the
-  // socket instead of reading it to keep the connection alive.
-  reply(res, 413, { error: `the body is larger than ${limit} bytes` }, true);
 }
 
 function reply(res: http.ServerResponse, status: number, body: unknown, close = false): void {

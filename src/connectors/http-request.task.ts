@@ -1,14 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
-import { defaultTextMapSetter } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { Handler } from '../decorators/handler.decorator';
 import { Task } from '../decorators/task.decorator';
 import type { FlowEvent } from '../runtime/event';
+import { ShutdownDeadlineError } from '../runtime/shutdown-deadline-error';
 import type { TaskContext } from '../runtime/task-context';
-import { activeContext } from '../telemetry/context-manager';
-import { reportTelemetryFailure } from '../telemetry/telemetry-failure';
 import { setSpanAttributes } from '../telemetry/task-spans';
+import { injectTraceContext as writeTraceContext } from '../telemetry/trace-propagation';
 import { renderTemplate } from './body-template';
 import { HttpStatusError, HttpTimeoutError } from './http-errors';
 import { HttpRequestConfig } from './http-request-config';
@@ -20,13 +18,6 @@ interface HttpResponse {
   readonly headers: http.IncomingHttpHeaders;
   readonly body: Buffer;
 }
-
-/*
- * One propagator for every task, used on the task.handle span's context only:
- * the OTel global propagator is not touched (the toolkit registers no globals,
- * and another library's choice of propagator must not change what we send).
- */
-const PROPAGATOR = new W3CTraceContextPropagator();
 
 const WITH_BODY: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
 
@@ -42,6 +33,8 @@ const WITH_BODY: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
  * - A response outside 2xx throws {@link HttpStatusError} and no response in
  *   `timeout` throws {@link HttpTimeoutError}, both retried by the runtime;
  *   network errors (refused, reset, DNS) are thrown as Node reports them.
+ * - At the shutdown deadline (`ctx.deadline`) the request is aborted and its
+ *   socket closed, so a slow server cannot hold the worker.
  * - Credentials in the URL (`user:pass@`) are sent as Basic auth but never
  *   shown; header values are never logged nor put on spans.
  *
@@ -78,8 +71,9 @@ export class HttpRequestTask {
 
     let response: HttpResponse;
     try {
-      response = await send(url, method, headers, body, config.timeoutMs);
+      response = await send(url, method, headers, body, config.timeoutMs, ctx.deadline);
     } catch (error) {
+      if (error instanceof DeadlinePassed) throw new ShutdownDeadlineError(ctx.name);
       if (error instanceof TimedOut) {
         throw new HttpTimeoutError(method, shownUrl, config.timeoutMs, ctx.name, {
           cause: error.cause,
@@ -132,25 +126,24 @@ function requestBody(
 
 /*
  * The active context is the task.handle span's (the handler runs inside it):
- * the server's spans become its children. A traceparent written in the
- * config is replaced, and a tracestate from the config dropped, because they
- * would describe another trace.
+ * the server's spans become its children. It goes out through the
+ * propagation API (the process's propagator, else W3C). A traceparent
+ * written in the config is replaced, and a tracestate from the config
+ * dropped, because they would describe another trace.
  */
 function injectTraceContext(headers: Record<string, string>): void {
-  try {
-    const carrier: Record<string, string> = {};
-    PROPAGATOR.inject(activeContext(), carrier, defaultTextMapSetter);
-    if (carrier.traceparent === undefined) return;
-    headers.traceparent = carrier.traceparent;
-    if (carrier.tracestate !== undefined) headers.tracestate = carrier.tracestate;
-    else delete headers.tracestate;
-  } catch (error) {
-    reportTelemetryFailure(error, 'injecting traceparent');
-  }
+  const carrier: Record<string, string> = {};
+  writeTraceContext(carrier);
+  if (Object.keys(carrier).length === 0) return;
+  delete headers.tracestate;
+  Object.assign(headers, carrier);
 }
 
 /** Marks a request aborted by its timeout, as opposed to a network error. */
 class TimedOut extends Error {}
+
+/** Marks a request aborted because the shutdown deadline passed. */
+class DeadlinePassed extends Error {}
 
 function send(
   url: URL,
@@ -158,16 +151,24 @@ function send(
   headers: Record<string, string>,
   body: Buffer | undefined,
   timeoutMs: number,
+  deadline: AbortSignal,
 ): Promise<HttpResponse> {
+  if (deadline.aborted) return Promise.reject(new DeadlinePassed('shutdown deadline passed'));
   const controller = new AbortController();
   // Own timer (not AbortSignal.timeout) so it is cleared as soon as the
   // response is complete instead of lingering until it fires.
   const timer = setTimeout(() => controller.abort(), timeoutMs);
+  // One listener per request, removed when it ends (AbortSignal.any would
+  // keep every request's signal reachable from the long-lived deadline).
+  const onDeadline = (): void => controller.abort();
+  deadline.addEventListener('abort', onDeadline, { once: true });
   const client = url.protocol === 'https:' ? https : http;
   if (body !== undefined) headers['content-length'] = String(body.byteLength);
   return new Promise<HttpResponse>((resolve, reject) => {
     const fail = (error: Error): void => {
-      reject(controller.signal.aborted ? new TimedOut('timed out', { cause: error }) : error);
+      if (deadline.aborted)
+        reject(new DeadlinePassed('shutdown deadline passed', { cause: error }));
+      else reject(controller.signal.aborted ? new TimedOut('timed out', { cause: error }) : error);
     };
     // With a URL object Node sends `user:pass@` as Basic auth itself.
     const req = client.request(url, { method, headers, signal: controller.signal }, (res) => {
@@ -180,7 +181,10 @@ function send(
     });
     req.on('error', fail);
     req.end(body);
-  }).finally(() => clearTimeout(timer));
+  }).finally(() => {
+    clearTimeout(timer);
+    deadline.removeEventListener('abort', onDeadline);
+  });
 }
 
 function parseBody(response: HttpResponse): unknown {

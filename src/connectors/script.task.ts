@@ -1,21 +1,16 @@
-import vm from 'node:vm';
 import { Handler } from '../decorators/handler.decorator';
 import { Task } from '../decorators/task.decorator';
-import type { EventMetadata, FlowEvent } from '../runtime/event';
+import type { FlowEvent } from '../runtime/event';
 import type { TaskContext, TaskLifecycle } from '../runtime/task-context';
 import { setSpanAttributes } from '../telemetry/task-spans';
-import { ScriptConfig } from './script-config';
+import { parseDuration } from '../config/duration';
+import { DEFAULT_SCRIPT_TIMEOUT, ScriptConfig } from './script-config';
 import { ScriptError } from './script-error';
+import type { ScriptOutcome, ScriptRunner } from './script-runner';
+import { SandboxScriptRunner } from './script-sandbox';
+import { TrustedScriptRunner } from './script-trusted';
 
-/** What a script sees as `event`. */
-export interface ScriptEvent {
-  /** The event id. */
-  readonly id: string;
-  /** A copy of the event's data: changing it never changes the input event. */
-  data: unknown;
-  /** A copy of the event's metadata. */
-  readonly metadata: EventMetadata;
-}
+export type { ScriptEvent } from './script-runner';
 
 /** Kind of a script's output, recorded as `script.result_type`. */
 export type ScriptResultType =
@@ -31,9 +26,9 @@ export type ScriptResultType =
 const RESULT_TYPE_ATTR = 'script.result_type';
 
 /**
- * `script` task: runs `code` for each event in a `node:vm` context made once
- * per task, with `event` = `{ id, data, metadata }` (copies). The value of the
- * script's last expression decides the output:
+ * `script` task: runs `code` for each event with `event` = `{ id, data,
+ * metadata }` (copies). The value of the script's last expression decides
+ * the output:
  *
  * | script value | output |
  * |---|---|
@@ -42,16 +37,21 @@ const RESULT_TYPE_ATTR = 'script.result_type';
  * | `null` | nothing: the event is dropped |
  * | anything else | that value as the data |
  *
- * The output keeps the event's id and metadata. The script is compiled once in
- * `init` (a syntax error fails the task there, naming the line); a throw or a
- * run longer than `timeout` is a {@link ScriptError}, retried like any handler
- * error. The script is synchronous: a Promise result is an error, and the
- * timeout does not cover promise callbacks it queues. Globals a script sets
- * persist between events of the same task; `eval` and `new Function` are off.
- * `node:vm` is not a security boundary: run only code you trust.
+ * The output keeps the event's id and metadata. The script is compiled once
+ * in `init` (a syntax error fails the task there, naming the line); a throw,
+ * a run longer than `timeout` or, in the sandbox, going over
+ * `memory_limit_mib` is a {@link ScriptError} that fails the event, retried
+ * and counted like any handler error. Scripts are synchronous: a Promise
+ * result is an error.
+ *
+ * `mode: sandbox` (default) runs the code in a fresh QuickJS interpreter per
+ * event ({@link SandboxScriptRunner}): nothing of the host reachable, data in
+ * and out as JSON, nothing kept between events. `mode: trusted` runs it in
+ * this process through `node:vm` ({@link TrustedScriptRunner}): full access
+ * to the host; only for code you trust. See docs/script-sandbox.md.
  *
  * Span attributes on `task.handle`: `script.result_type` (`object`, `array`,
- * `string`, `number`, `boolean`, `dropped`).
+ * `string`, `number`, `boolean`, `null`, `undefined`, `dropped`).
  *
  * @example
  * ```yaml
@@ -60,140 +60,56 @@ const RESULT_TYPE_ATTR = 'script.result_type';
  */
 @Task({ type: 'script', config: ScriptConfig })
 export class ScriptTask implements TaskLifecycle<ScriptConfig> {
-  private script: vm.Script | undefined;
-  private sandbox: vm.Context | undefined;
-  private timeoutMs: number | undefined = 1000;
+  private runner: ScriptRunner | undefined;
   private taskName = 'script';
 
-  /** Compiles the code and makes the sandbox; a syntax error names the task and line. */
-  init(ctx: TaskContext<ScriptConfig>): void {
+  /** Loads the runner of the configured mode and compiles the code; a syntax error names the task and line. */
+  async init(ctx: TaskContext<ScriptConfig>): Promise<void> {
     this.taskName = ctx.name;
-    this.timeoutMs = ctx.config.timeoutMs;
-    const filename = `script:${ctx.name}`;
-    try {
-      this.script = new vm.Script(ctx.config.code, { filename });
-    } catch (error) {
-      const line = syntaxErrorLine(error, filename);
-      const where = line === undefined ? '' : ` at line ${line}`;
-      throw new ScriptError(
-        'syntax',
-        ctx.name,
-        `script task "${ctx.name}": syntax error${where} of config.code: ${messageOf(error)}`,
-        { cause: error },
-      );
+    const { code, mode, timeoutMs, memoryLimitBytes } = ctx.config;
+    const base = { task: ctx.name, code, timeoutMs };
+    if (mode === 'trusted') {
+      this.runner = new TrustedScriptRunner(base);
+      return;
     }
-    // Not `microtaskMode: 'afterEvaluate'`, though it would bring promise
-    // jobs under the timeout: on Node 20, a timeout that fires while those
-    // jobs drain, called from an async continuation with AsyncLocalStorage on
-    // (always, here), aborts the whole process (callback.cc assertion
-    // `execution_async_id() == 0`). Scripts are synchronous transforms.
-    this.sandbox = vm.createContext(Object.create(null) as object, {
-      name: filename,
-      codeGeneration: { strings: false, wasm: false },
+    // The config refuses `timeout: none` with the sandbox; this is the guard
+    // for a config built in code without validation.
+    this.runner = await SandboxScriptRunner.create({
+      ...base,
+      timeoutMs: timeoutMs ?? parseDuration(DEFAULT_SCRIPT_TIMEOUT),
+      memoryLimitBytes,
     });
   }
 
   /** Runs the script on one event; see the class doc for how the result becomes the output. */
   @Handler()
-  handle(event: FlowEvent): FlowEvent | null {
-    const script = this.script;
-    const sandbox = this.sandbox;
-    if (script === undefined || sandbox === undefined) {
+  async handle(event: FlowEvent): Promise<FlowEvent | null> {
+    const runner = this.runner;
+    if (runner === undefined) {
       throw new ScriptError(
         'runtime',
         this.taskName,
         `script task "${this.taskName}" was called before init()`,
       );
     }
-    const input: ScriptEvent = {
+    const outcome: ScriptOutcome = await runner.run({
       id: event.id,
-      data: structuredClone(event.data),
-      metadata: { ...event.metadata },
-    };
-    (sandbox as Record<string, unknown>).event = input;
-    let value: unknown;
-    try {
-      value =
-        this.timeoutMs === undefined
-          ? script.runInContext(sandbox, { breakOnSigint: false })
-          : script.runInContext(sandbox, { timeout: this.timeoutMs, breakOnSigint: false });
-    } catch (error) {
-      throw this.runError(error);
-    } finally {
-      // Not kept between events: the next script run must not see this event.
-      (sandbox as Record<string, unknown>).event = undefined;
-    }
-
-    if (value === null) {
+      data: event.data,
+      metadata: event.metadata,
+    });
+    if (outcome.kind === 'drop') {
       setSpanAttributes({ [RESULT_TYPE_ATTR]: 'dropped' });
       return null;
     }
-    const raw = value === undefined ? input.data : hasDataKey(value) ? value.data : value;
-    const data = this.copyOut(raw);
-    setSpanAttributes({ [RESULT_TYPE_ATTR]: resultType(data) });
-    return event.withData(data);
+    setSpanAttributes({ [RESULT_TYPE_ATTR]: resultType(outcome.data) });
+    return event.withData(outcome.data);
   }
 
-  /** Drops the sandbox. */
+  /** Frees the runner. */
   close(): void {
-    this.script = undefined;
-    this.sandbox = undefined;
+    this.runner?.close();
+    this.runner = undefined;
   }
-
-  private runError(error: unknown): ScriptError {
-    if (isTimeout(error)) {
-      return new ScriptError(
-        'timeout',
-        this.taskName,
-        `script task "${this.taskName}" timed out: it ran longer than its timeout of ${this.timeoutMs} ms`,
-        { cause: error },
-      );
-    }
-    return new ScriptError(
-      'runtime',
-      this.taskName,
-      `script task "${this.taskName}" threw: ${messageOf(error)}`,
-      { cause: error },
-    );
-  }
-
-  /*
-   * Values made in the sandbox belong to another realm: their prototypes are
-   * not this realm's Object/Array, so `instanceof` and deep-equal checks
-   * downstream would fail. A structured clone rebuilds them here (and rejects
-   * what cannot be data, such as functions or promises).
-   */
-  private copyOut(value: unknown): unknown {
-    if (isThenable(value)) {
-      throw new ScriptError(
-        'result',
-        this.taskName,
-        `script task "${this.taskName}" returned a Promise; scripts run synchronously: end with the value itself`,
-      );
-    }
-    try {
-      return structuredClone(value);
-    } catch (error) {
-      throw new ScriptError(
-        'result',
-        this.taskName,
-        `script task "${this.taskName}" returned a value that is not plain data (functions, promises and class instances cannot leave the script): ${messageOf(error)}`,
-        { cause: error },
-      );
-    }
-  }
-}
-
-function hasDataKey(value: unknown): value is { data: unknown } {
-  return typeof value === 'object' && value !== null && 'data' in value;
-}
-
-function isThenable(value: unknown): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 function resultType(data: unknown): ScriptResultType {
@@ -208,41 +124,4 @@ function resultType(data: unknown): ScriptResultType {
     default:
       return 'object';
   }
-}
-
-function isTimeout(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT'
-  );
-}
-
-/*
- * Errors thrown inside the sandbox are instances of the sandbox's Error, so
- * `instanceof Error` is false for them; read the message structurally. A
- * script may also throw a non-error value (`throw "nope"`).
- */
-function messageOf(error: unknown): string {
-  if (typeof error === 'object' && error !== null) {
-    const message = (error as { message?: unknown }).message;
-    const name = (error as { name?: unknown }).name;
-    if (typeof message === 'string') {
-      return typeof name === 'string' && name !== 'Error' ? `${name}: ${message}` : message;
-    }
-  }
-  try {
-    return String(error);
-  } catch {
-    return 'a value that cannot be shown';
-  }
-}
-
-/** The 1-based line of a SyntaxError in `filename`, read from its stack (`filename:LINE`). */
-function syntaxErrorLine(error: unknown, filename: string): number | undefined {
-  const stack = (error as { stack?: unknown } | null)?.stack;
-  if (typeof stack !== 'string') return undefined;
-  const escaped = filename.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const match = new RegExp(`${escaped}:(\\d+)`).exec(stack);
-  return match?.[1] === undefined ? undefined : Number(match[1]);
 }

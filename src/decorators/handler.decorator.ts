@@ -1,33 +1,22 @@
-import type { Context } from '@opentelemetry/api';
-import { addHandlerName } from '../metadata/task-metadata';
-import { FlowEvent } from '../runtime/event';
-import { activeContext } from '../telemetry/context-manager';
-import type { AnyMethod, SpanPlan } from '../telemetry/wrap-method';
-import { wrapMethod } from '../telemetry/wrap-method';
+import { getHandlerName, setHandlerName } from '../metadata/task-metadata';
 import { DecoratorError } from './decorator-error';
-
-/*
- * The parent of a handler's span: the trace context carried by the incoming
- * event where there is one, else the active context (a new root when none).
- */
-const HANDLE_PLAN: SpanPlan = {
-  site: (binding) => binding.handleSite,
-  parent: (args): Context => {
-    const first = args[0];
-    return first instanceof FlowEvent && first.spanContext !== undefined
-      ? first.parentContext
-      : activeContext();
-  },
-};
+import { describeMember } from './describe-member';
+import { rejectStandardDecorator } from './standard-decorator-guard';
 
 /**
- * Marks the method that processes one event. Each call is one `task.handle`
- * span with the task's `task`, `task_id` and `task_type` attributes, active
- * while the method runs, a child of the trace context carried by the incoming
- * {@link FlowEvent} (else of the active span, else a new root). Sync methods,
- * methods returning a Promise and async generators are traced over their whole
- * run; a thrown or rejected error is recorded on the span (status ERROR,
- * exception event) and rethrown unchanged.
+ * Marks the one method of a `@Task` class that processes one event. The
+ * decorator only records which method it is; the method is traced when
+ * telemetry is registered, by `invokeHandler`, the one place that makes
+ * `task.handle` spans. Each call is one `task.handle` span with the task's
+ * `task`, `task_id` and `task_type` attributes, active (through the
+ * `@opentelemetry/api` context) while the method runs, a child of the trace
+ * context the incoming event carries (a new root when it carries none).
+ * Sync methods, methods returning a Promise and async generators are traced
+ * over their whole run; a thrown or rejected error is recorded on the span
+ * (status ERROR, exception event) and rethrown unchanged.
+ *
+ * A class has one handler: a second `@Handler` method (own or inherited
+ * under another name) is a `DecoratorError`.
  *
  * @example
  * ```ts
@@ -43,6 +32,7 @@ const HANDLE_PLAN: SpanPlan = {
  */
 export function Handler(): MethodDecorator {
   return (target, propertyKey, descriptor) => {
+    rejectStandardDecorator('@Handler()', propertyKey);
     const method = (descriptor as PropertyDescriptor | undefined)?.value as unknown;
     if (typeof method !== 'function') {
       throw new DecoratorError(
@@ -50,13 +40,14 @@ export function Handler(): MethodDecorator {
           'Put @Handler() on the method that processes one event.',
       );
     }
-    addHandlerName(target, propertyKey);
-    descriptor.value = wrapMethod(method as AnyMethod, HANDLE_PLAN) as typeof descriptor.value;
+    const known = getHandlerName(target.constructor);
+    if (known !== undefined && known !== propertyKey) {
+      throw new DecoratorError(
+        `@Handler() on ${describeMember(target, propertyKey)}: ${describeMember(target, known)} is its handler already, ` +
+          'and a task has exactly one. Keep @Handler() on one method and call the other from it.',
+      );
+    }
+    setHandlerName(target, propertyKey);
     return descriptor;
   };
-}
-
-function describeMember(target: object, key: string | symbol): string {
-  const owner = typeof target === 'function' ? target.name : target.constructor.name;
-  return `${owner}.${String(key)}`;
 }

@@ -6,9 +6,9 @@
 
 /** `@Task` options on a class. */
 export const TASK_OPTIONS_KEY = Symbol.for('flowgen:task');
-/** Names of the `@Handler` methods of a class. */
-export const HANDLERS_KEY = Symbol.for('flowgen:handlers');
-/** `@TaskManager` marker on a class. */
+/** The name of the `@Handler` method of a class. */
+export const HANDLERS_KEY = Symbol.for('flowgen:handler');
+/** `@TaskManager` span methods of a class. */
 export const TASK_MANAGER_KEY = Symbol.for('flowgen:task-manager');
 /** On a wrapped function: the original function it wraps. */
 export const WRAPPED_ORIGINAL = Symbol.for('flowgen:wrapped-original');

@@ -1,8 +1,12 @@
-import type { constructor } from 'tsyringe/dist/typings/types';
 import { HANDLERS_KEY, TASK_MANAGER_KEY, TASK_OPTIONS_KEY } from './metadata-keys';
 
-/** A class constructor, as tsyringe and the decorators see it. */
-export type Constructor<T = object> = constructor<T>;
+/**
+ * A class constructor, as tsyringe and the decorators see it. Declared here
+ * (the same shape as tsyringe's own `constructor<T>`) rather than imported
+ * from tsyringe's private `dist/typings` path, which is not part of its API.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any constructor arguments, as tsyringe's own type
+export type Constructor<T = object> = new (...args: any[]) => T;
 
 /** What `@Task` records about a class. */
 export interface TaskOptions {
@@ -38,32 +42,61 @@ export function getTaskOptions(cls: object): TaskOptions | undefined {
   return Reflect.getMetadata(TASK_OPTIONS_KEY, cls) as TaskOptions | undefined;
 }
 
-/** Records that `method` of `prototype`'s class is a `@Handler`. */
-export function addHandlerName(prototype: object, method: string | symbol): void {
-  const own = Reflect.getOwnMetadata(HANDLERS_KEY, prototype) as (string | symbol)[] | undefined;
-  const inherited = Reflect.getMetadata(HANDLERS_KEY, prototype) as (string | symbol)[] | undefined;
-  const list = own ?? [...(inherited ?? [])];
-  if (!list.includes(method)) list.push(method);
-  Reflect.defineMetadata(HANDLERS_KEY, list, prototype);
+/**
+ * Records that `method` of `prototype`'s class is its `@Handler`. A class has
+ * one: the decorator checks {@link getHandlerName} first.
+ */
+export function setHandlerName(prototype: object, method: string | symbol): void {
+  Reflect.defineMetadata(HANDLERS_KEY, method, prototype);
 }
 
-/** The `@Handler` method names of a class, in declaration order (inherited first). */
+/** The `@Handler` method name of a class (its own, else its nearest decorated ancestor's). */
+export function getHandlerName(cls: { readonly prototype: unknown }): string | symbol | undefined {
+  const proto = cls.prototype as object;
+  return Reflect.getMetadata(HANDLERS_KEY, proto) as string | symbol | undefined;
+}
+
+/**
+ * The `@Handler` method of an instance (the one the runtime calls per event),
+ * or undefined when its class has none.
+ */
+export function firstHandlerOf(instance: object): ((...args: never[]) => unknown) | undefined {
+  const name = getHandlerName(instance.constructor);
+  const method =
+    name === undefined ? undefined : (instance as Record<string | symbol, unknown>)[name];
+  return typeof method === 'function' ? (method as (...args: never[]) => unknown) : undefined;
+}
+
+/** The `@Handler` method names of a class: none or one (see {@link getHandlerName}). */
 export function getHandlerNames(cls: {
   readonly prototype: unknown;
 }): readonly (string | symbol)[] {
-  const proto = cls.prototype as object;
-  return (Reflect.getMetadata(HANDLERS_KEY, proto) as (string | symbol)[] | undefined) ?? [];
+  const name = getHandlerName(cls);
+  return name === undefined ? [] : [name];
 }
 
-/** Marks a class as a `@TaskManager`. */
-export function setTaskManager(cls: Constructor): void {
-  Reflect.defineMetadata(TASK_MANAGER_KEY, true, cls);
+/**
+ * Which methods of a `@TaskManager` class make which span: each key names
+ * the method that becomes `task_manager.<key>`.
+ */
+export interface TaskManagerMethods {
+  /** The method that becomes `task_manager.start` (a root span). */
+  readonly start?: string;
+  /** The method that becomes `task_manager.register` (a child of the active span; its first argument is the task). */
+  readonly register?: string;
+  /** The method that becomes `task_manager.shutdown` (a root span). */
+  readonly shutdown?: string;
+}
+
+/** Marks a class as a `@TaskManager` whose `methods` make the `task_manager.*` spans. */
+export function setTaskManager(cls: Constructor, methods: TaskManagerMethods): void {
+  Reflect.defineMetadata(TASK_MANAGER_KEY, Object.freeze({ ...methods }), cls);
   addDecoratedClass(cls);
 }
 
-/** Whether a class is a `@TaskManager`. */
-export function isTaskManager(cls: object): boolean {
-  return Reflect.getMetadata(TASK_MANAGER_KEY, cls) === true;
+/** The span methods of a `@TaskManager` class, or `undefined` for another class. */
+export function getTaskManagerMethods(cls: object): TaskManagerMethods | undefined {
+  return Reflect.getMetadata(TASK_MANAGER_KEY, cls) as TaskManagerMethods | undefined;
 }
 
 /** Every class decorated with `@Task` or `@TaskManager` so far. */

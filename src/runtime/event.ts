@@ -1,25 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SpanContext } from '@opentelemetry/api';
+import { INVALID_SPANID, INVALID_TRACEID, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import type { CarriesTraceContext } from '../telemetry/runtime-telemetry';
 import {
-  INVALID_SPANID,
-  INVALID_TRACEID,
-  ROOT_CONTEXT,
-  isSpanContextValid,
-  trace,
-} from '@opentelemetry/api';
-import { TraceState, parseTraceParent } from '@opentelemetry/core';
-import { activeSpan } from '../telemetry/context-manager';
+  CARRIED_CONTEXT,
+  parseTraceparent,
+  spanForNewEvents,
+} from '../telemetry/runtime-telemetry';
 
 /** Metadata of an event: string keys and values, like message headers. */
 export type EventMetadata = Record<string, string>;
-
-/** W3C trace context in its text form, as it crosses a process boundary. */
-export interface TraceHeaders {
-  /** `version-traceid-spanid-flags`, e.g. `00-4bf9...-00f0...-01`. */
-  traceparent: string;
-  /** Vendor-specific trace state, when there is one. */
-  tracestate?: string;
-}
 
 /** Options of {@link FlowEvent.create}. */
 export interface FlowEventInit {
@@ -28,10 +18,18 @@ export interface FlowEventInit {
   /** Metadata such as message headers. */
   metadata?: EventMetadata;
   /**
-   * The trace context the event carries. When omitted, the span active where
-   * the event is created (the emitting handler's `task.handle`).
+   * The trace context the event carries. When neither this nor
+   * `traceContext` is given, the span active where the event is created (the
+   * emitting handler's `task.handle`), unless that is a `task.run`: a
+   * source's events start their own traces.
    */
   spanContext?: SpanContext;
+  /**
+   * The trace context the event carries, as `extractTraceContext` (the
+   * `propagation` API) reads it from HTTP or message headers. Used when
+   * `spanContext` is not given; a context without a span means none.
+   */
+  traceContext?: Context;
   /** Creation time in epoch milliseconds; now when omitted. */
   timestamp?: number;
 }
@@ -47,7 +45,7 @@ export interface FlowEventInit {
  * return FlowEvent.create({ total: 42 });
  * ```
  */
-export class FlowEvent<T = unknown> {
+export class FlowEvent<T = unknown> implements CarriesTraceContext {
   private cachedSize: number | undefined;
   private cachedParent: Context | undefined;
 
@@ -69,7 +67,11 @@ export class FlowEvent<T = unknown> {
    * active where it is created.
    */
   static create<T>(data: T, init: FlowEventInit = {}): FlowEvent<T> {
-    const spanContext = init.spanContext ?? currentSpanContext();
+    const spanContext =
+      init.spanContext ??
+      (init.traceContext !== undefined
+        ? trace.getSpanContext(init.traceContext)
+        : currentSpanContext());
     return new FlowEvent(
       init.id ?? randomUUID(),
       data,
@@ -102,38 +104,36 @@ export class FlowEvent<T = unknown> {
         : trace.setSpanContext(ROOT_CONTEXT, this.spanContext));
   }
 
-  /** The W3C text form of the event's trace context, to send across a process boundary. */
-  traceHeaders(): TraceHeaders | undefined {
-    const sc = this.spanContext;
-    if (sc === undefined) return undefined;
-    const flags = `0${(sc.traceFlags & 0xff).toString(16)}`.slice(-2);
-    const headers: TraceHeaders = { traceparent: `00-${sc.traceId}-${sc.spanId}-${flags}` };
-    const state = sc.traceState?.serialize();
-    if (state !== undefined && state !== '') headers.tracestate = state;
-    return headers;
+  /**
+   * The same as {@link parentContext}: what the handler of this event
+   * parents its `task.handle` span on (see `invokeHandler`), and what
+   * `injectTraceContext(headers, event.traceContext)` sends on.
+   */
+  get [CARRIED_CONTEXT](): Context {
+    return this.parentContext;
+  }
+
+  /** The event's trace context as a `Context`, for the `propagation` API. */
+  get traceContext(): Context {
+    return this.parentContext;
   }
 }
 
 /**
  * Parses a W3C `traceparent` (and `tracestate`) into a remote span context;
- * `undefined` for a missing or malformed header.
+ * `undefined` for a missing or malformed header. Prefer
+ * `extractTraceContext(headers)`, which reads whatever the process's
+ * propagator reads.
  */
 export function parseTraceHeaders(
   traceparent: string | undefined,
   tracestate?: string,
 ): SpanContext | undefined {
-  if (traceparent === undefined) return undefined;
-  const spanContext = parseTraceParent(traceparent);
-  if (spanContext === null || !isSpanContextValid(spanContext)) return undefined;
-  spanContext.isRemote = true;
-  if (tracestate !== undefined && tracestate !== '') {
-    spanContext.traceState = new TraceState(tracestate);
-  }
-  return spanContext;
+  return parseTraceparent(traceparent, tracestate);
 }
 
 function currentSpanContext(): SpanContext | undefined {
-  const sc = activeSpan()?.spanContext();
+  const sc = spanForNewEvents()?.spanContext();
   return sc !== undefined && hasIds(sc) ? sc : undefined;
 }
 

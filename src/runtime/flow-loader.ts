@@ -1,17 +1,22 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document, Node as YamlNode } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq } from 'yaml';
+import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { ConfigError } from '../config/config-error';
 import type { ConfigIssue, ConfigIssueKind } from '../config/config-error';
 import { formatConfigPath } from '../config/config-path';
 import { suggestKey } from '../config/did-you-mean';
+import {
+  assertConfigFileSize,
+  parseYamlDocument,
+  yamlToValue,
+} from '../config/parse-yaml-document';
 import type { FlowDefinition, TaskDefinition } from './flow-definition';
+import { TASK_NAME_PATTERN } from './task-name';
 
 /** Keys allowed directly under `flow`. */
 const FLOW_KEYS = ['name', 'tasks'] as const;
 /** Keys of a task body that the loader consumes; the rest is the task's config. */
 const RESERVED_TASK_KEYS = new Set(['name', 'depends_on', 'retry']);
-const TASK_NAME = /^[A-Za-z0-9_.-]+$/;
 const TASK_EXAMPLE = '`- log: { name: out, level: info }`';
 
 type Segment = string | number;
@@ -31,6 +36,7 @@ interface Entry {
  * @throws ConfigError when the file cannot be read or the flow is invalid.
  */
 export function loadFlowFile(path: string): FlowDefinition {
+  assertConfigFileSize(path);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -69,8 +75,8 @@ export function loadFlowFile(path: string): FlowDefinition {
  * @throws ConfigError listing every issue found.
  */
 export function parseFlow(text: string, file?: string): FlowDefinition {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
+  // Size, nesting and alias limits: hostile text is a ConfigError, never a stack overflow.
+  const { doc, lineCounter } = parseYamlDocument(text, file);
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e): ConfigIssue => {
@@ -102,7 +108,7 @@ class FlowChecker {
   ) {}
 
   check(): FlowDefinition {
-    const root: unknown = this.doc.toJS();
+    const root: unknown = yamlToValue(this.doc, this.file);
     const flow = isRecord(root) ? root['flow'] : undefined;
     if (!isRecord(flow)) {
       if (!isRecord(root) || !('flow' in root)) {
@@ -200,7 +206,7 @@ class FlowChecker {
       this.report([...path, 'name'], undefined, message, 'missing');
     } else if (typeof name !== 'string' || name === '') {
       this.report([...path, 'name'], name, 'must be a non-empty string made of [A-Za-z0-9_.-]');
-    } else if (!TASK_NAME.test(name)) {
+    } else if (!TASK_NAME_PATTERN.test(name)) {
       this.report(
         [...path, 'name'],
         name,

@@ -118,7 +118,7 @@ function planTask(
       path: `flow.tasks[${task.id}]`,
       value: task.type,
       kind: 'invalid',
-      message: `unknown task type \`${task.type}\`; known types: ${known}. Register your own @Task class with registerTaskClasses(container, [...])`,
+      message: `unknown task type \`${task.type}\`; known types: ${known}. Register your own @Task class: list its module under \`modules:\` in the worker config (flowgen run), or pass it to runFlow({ taskClasses: [...] }) or registerTaskClasses(container, [...])`,
       ...defined(where),
     });
     return undefined;

@@ -4,7 +4,6 @@ import { LeaseCoordinator } from '../coordination/lease-coordinator';
 import { TaskManager } from '../decorators/task-manager.decorator';
 import { getLogger } from '../telemetry/logger';
 import type { Logger } from '../telemetry/logger';
-import { bindTask } from '../telemetry/task-binding';
 import { Channel } from './channel';
 import type { FlowEvent } from './event';
 import type { FlowPlan } from './flow-plan';
@@ -12,7 +11,10 @@ import { isSourceType } from './flow-plan';
 import type { TaskLifecycle } from './task-context';
 import type { TaskStats } from './task-node';
 import { TaskNode } from './task-node';
+import { settlesWithin } from './shutdown-budget';
+import { ShutdownDeadlineError } from './shutdown-deadline-error';
 import type { TaskFailure } from './task-failed-error';
+import { bindTask } from '../telemetry/runtime-telemetry';
 
 /** Options of a {@link FlowWorker} run. */
 export interface FlowWorkerOptions {
@@ -28,6 +30,12 @@ export interface FlowWorkerOptions {
 
 /** What a finished run did, per task name. */
 export type FlowRunStats = Record<string, TaskStats>;
+
+/*
+ * After the hard deadline every wait of the runtime ends at once (see
+ * DeadlineGate); this is only how long shutdown lets those settle.
+ */
+const SETTLE_AFTER_DEADLINE_MS = 200;
 
 /**
  * The task manager that runs one flow: `start` resolves and registers each
@@ -45,10 +53,11 @@ export type FlowRunStats = Record<string, TaskStats>;
  * await done;
  * ```
  */
-@TaskManager()
+@TaskManager({ start: 'start', register: 'register', shutdown: 'shutdown' })
 export class FlowWorker {
   private readonly nodes: TaskNode[] = [];
   private readonly failed: TaskFailure[] = [];
+  private readonly ended = new Set<TaskNode>();
   private readonly stopController = new AbortController();
   private readonly hardController = new AbortController();
   private options: FlowWorkerOptions = {};
@@ -117,25 +126,40 @@ export class FlowWorker {
   }
 
   /**
-   * Stops the sources, waits for in-flight events to finish (at most the
-   * shutdown deadline), then returns. Never throws.
+   * Stops the sources, waits for in-flight events to finish, and at the
+   * deadline (`waitMs`, default `shutdownTimeoutMs`) abandons what still
+   * runs: `ctx.deadline` aborts, every task stops waiting, and the events
+   * not finished are counted in {@link FlowWorker.lost}. Returns at most a
+   * moment after the deadline, whatever the handlers do. Never throws.
    */
-  async shutdown(): Promise<void> {
+  async shutdown(waitMs?: number): Promise<void> {
     this.stop();
     if (this.running === undefined) return;
-    const deadline = this.options.shutdownTimeoutMs ?? 10_000;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      this.running.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), deadline);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) {
-      this.hardController.abort();
-      this.logger.warn({ deadline_ms: deadline }, 'shutdown deadline passed with events in flight');
-    }
+    const deadline = Math.max(0, waitMs ?? this.options.shutdownTimeoutMs ?? 10_000);
+    if (await settlesWithin(this.running, deadline)) return;
+    this.hardController.abort();
+    await settlesWithin(this.running, SETTLE_AFTER_DEADLINE_MS);
+    const lost = this.lost();
+    const stillRunning = this.nodes.filter((n) => !this.ended.has(n)).map((n) => n.ctx.name);
+    this.logger.warn(
+      {
+        deadline_ms: deadline,
+        events_lost: totalOf(lost),
+        lost_by_task: lost,
+        ...(stillRunning.length > 0 ? { tasks_still_running: stillRunning } : {}),
+      },
+      'shutdown deadline passed with events in flight; they are abandoned and counted as lost',
+    );
+  }
+
+  /**
+   * Events each task was handed and did not finish (only tasks with some):
+   * what a shutdown abandoned at its deadline, or what a failed task dropped.
+   */
+  lost(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const node of this.nodes) if (node.unfinished > 0) out[node.ctx.name] = node.unfinished;
+    return out;
   }
 
   /** Per-task counts so far. */
@@ -163,13 +187,26 @@ export class FlowWorker {
         await leases.runTenures(node.ctx.name, (t) => node.run(t), this.stopController.signal);
       } else await node.run();
     } catch (error) {
+      if (error instanceof ShutdownDeadlineError) {
+        // Abandoned at the deadline: not a failure of the task; its events are counted as lost.
+        node.ctx.logger.warn({}, 'task abandoned at the shutdown deadline');
+        return;
+      }
       node.ctx.logger.error({ err: error }, 'task stopped with an error');
       this.failed.push({ task: node.ctx.name, error });
       this.stop();
       void node.drainInput();
       throw error;
     } finally {
+      this.ended.add(node);
       for (const next of node.downstream) next.upstreamDone();
     }
   }
+}
+
+/** The sum of per-task counts. */
+export function totalOf(counts: Readonly<Record<string, number>>): number {
+  let total = 0;
+  for (const n of Object.values(counts)) total += n;
+  return total;
 }

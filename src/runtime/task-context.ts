@@ -23,11 +23,11 @@ export interface TaskContext<C = unknown> {
   /** Aborted when the worker stops taking new events (shutdown): sources stop producing. */
   readonly signal: AbortSignal;
   /**
-   * Aborted when the shutdown deadline passed with events still in flight:
-   * a source stops waiting for them and lets go of what it holds (a message
-   * source leaves them to be redelivered). Absent where a runner has none.
+   * Aborted when the shutdown deadline (`shutdown_timeout`) passes: stop what
+   * is still running now (pass it to `fetch`, `http.request`, drivers). The
+   * runtime stops waiting at that moment anyway and counts the event as lost.
    */
-  readonly deadline?: AbortSignal;
+  readonly deadline: AbortSignal;
   /**
    * Source tasks: hands one event to this task's `@Handler` (a new root
    * `task.handle` span, or a child of the trace context the event carries)

@@ -1,22 +1,20 @@
-import type { Context, Span } from '@opentelemetry/api';
-import { ROOT_CONTEXT } from '@opentelemetry/api';
-import { getHandlerNames } from '../metadata/task-metadata';
-import { ATTR_ATTEMPTS, EVENT_ATTEMPT_FAILED } from '../telemetry/span-names';
-import type { Logger } from '../telemetry/logger';
-import { setSpanAttributes, traceHandle, traceTaskRun } from '../telemetry/task-spans';
-import { errorType } from '../telemetry/run-in-span';
-import { originalOf } from '../telemetry/wrap-method';
-import { reportTelemetryFailure } from '../telemetry/telemetry-failure';
 import { DecoratorError } from '../decorators/decorator-error';
+import { getHandlerName } from '../metadata/task-metadata';
 import type { Tenure } from '../coordination/tenure';
+import type { Logger } from '../telemetry/logger';
+import { setSpanAttributes } from '../telemetry/task-spans';
 import type { Channel } from './channel';
 import type { FlowEvent } from './event';
 import { EventCompletion } from './event-completion';
 import type { PlannedTask } from './flow-plan';
-import { settleHandlerResult, toOutputEvents } from './handler-outputs';
+import { DeadlineGate } from './deadline-gate';
+import { toOutputEvents } from './handler-outputs';
 import { HandlerTimeoutError } from './handler-timeout-error';
+import { ShutdownDeadlineError } from './shutdown-deadline-error';
 import type { TaskContext, TaskLifecycle } from './task-context';
 import { WorkerStoppingError } from './worker-stopping-error';
+import type { HandlerPolicy } from '../telemetry/runtime-telemetry';
+import { invokeHandler, traceTaskRun } from '../telemetry/runtime-telemetry';
 
 /**
  * Events a task handles before it lets timers and I/O run. Without it a busy
@@ -25,8 +23,6 @@ import { WorkerStoppingError } from './worker-stopping-error';
  */
 const YIELD_EVERY = 64;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-type HandlerFn = (this: object, event: FlowEvent, ctx: TaskContext) => unknown;
 
 /** Counts of one task's run. */
 export interface TaskStats {
@@ -42,7 +38,7 @@ export interface TaskStats {
 export interface NodeWiring {
   /** Aborted when sources must stop producing. */
   readonly stopSignal: AbortSignal;
-  /** Aborted when the shutdown deadline passed: retries stop waiting. */
+  /** Aborted when the shutdown deadline passed: retries and waits stop, `ctx.deadline` aborts. */
   readonly hardSignal: AbortSignal;
   /** The worker's logger. */
   readonly logger: Logger;
@@ -58,15 +54,24 @@ export interface NodeWiring {
 export class TaskNode {
   /** Counts of this task's run. */
   public readonly stats: TaskStats = { handled: 0, failed: 0, emitted: 0 };
+  /**
+   * Events handed to this task (pushed, or sent by an upstream task) whose
+   * handling has not ended. After a shutdown that hit its deadline: the
+   * events this task lost.
+   */
+  public unfinished = 0;
   /** The tasks downstream, each sent every event this task emits. */
   public readonly downstream: TaskNode[] = [];
   /** Upstream tasks still sending to `input`. */
   private openUpstreams = 0;
   /** The context handed to the instance. */
   public readonly ctx: TaskContext;
-  private readonly handler: HandlerFn;
   private readonly name: string;
+  /** How each event's handler call runs: this task's retries and handler_timeout. */
+  private readonly policy: Omit<HandlerPolicy<FlowEvent[]>, 'output' | 'failed'>;
   private sinceYield = 0;
+  /** Ends every wait of this task at the shutdown deadline. */
+  private readonly gate: DeadlineGate;
   /** The lease tenure a leased source runs in now, if any. */
   private tenure: Tenure | undefined;
 
@@ -78,17 +83,22 @@ export class TaskNode {
   ) {
     const { definition, type } = planned;
     this.name = definition.name;
-    const handlerName = getHandlerNames(type.cls)[0];
-    const method =
-      handlerName === undefined
-        ? undefined
-        : (instance as Record<string | symbol, unknown>)[handlerName];
-    if (typeof method !== 'function') {
+    if (getHandlerName(type.cls) === undefined) {
       throw new DecoratorError(
         `task "${definition.name}" (${type.cls.name}, type ${type.options.type}) has no @Handler() method; mark the method that processes one event with @Handler().`,
       );
     }
-    this.handler = originalOf(method as HandlerFn);
+    const limit = planned.handlerTimeoutMs;
+    this.gate = new DeadlineGate(wiring.hardSignal, definition.name);
+    this.policy = {
+      retry: planned.retry,
+      signal: wiring.hardSignal,
+      gate: this.gate,
+      timeout:
+        limit === undefined
+          ? undefined
+          : { ms: limit, error: () => new HandlerTimeoutError(definition.name, limit) },
+    };
     const currentSignal = (): AbortSignal => this.tenure?.signal ?? wiring.stopSignal;
     this.ctx = {
       name: definition.name,
@@ -139,41 +149,51 @@ export class TaskNode {
   }
 
   /**
-   * The task's whole run (init, event loop, close) in its `task.run` span;
-   * for a leased source, one lease tenure (its attributes on the span).
+   * The task's whole run (init, event loop, close) in its `task.run` span.
+   * At the shutdown deadline the input loop stops taking events and ends;
+   * an `init` or a source's `run` still going then rejects with a
+   * `ShutdownDeadlineError` (close is still called). For a leased source,
+   * one lease tenure (its attributes on the span).
    */
   run(tenure?: Tenure): Promise<void> {
     this.tenure = tenure;
-    return traceTaskRun(this.instance, async () => {
+    return traceTaskRun(this.instance, () => {
       if (tenure !== undefined) setSpanAttributes(tenure.attributes);
-      try {
-        await this.instance.init?.(this.ctx);
-        if (this.isSource) await this.instance.run?.(this.ctx);
-        else if (this.input !== undefined) {
-          for await (const event of this.input) {
-            await this.handleAndSend(event, event.parentContext).catch(() => undefined);
-            await this.letEventLoopRun();
-          }
-        }
-      } finally {
-        await this.instance.close?.();
-        this.tenure = undefined;
-      }
+      return this.runToEnd();
     });
   }
 
+  private async runToEnd(): Promise<void> {
+    try {
+      await this.gate.race(Promise.resolve(this.instance.init?.(this.ctx)));
+      if (this.isSource) await this.gate.race(Promise.resolve(this.instance.run?.(this.ctx)));
+      else if (this.input !== undefined) {
+        const input = this.input;
+        for (let next = await this.gate.receive(input); next.done !== true; ) {
+          await this.handleAndSend(next.value).catch(() => undefined);
+          await this.letEventLoopRun();
+          next = await this.gate.receive(input);
+        }
+      }
+    } finally {
+      await this.instance.close?.();
+      this.tenure = undefined;
+    }
+  }
+
   /*
-   * An event entering a source continues a trace only when it carries a
-   * remote context (extracted from an HTTP header or message metadata);
-   * anything else starts a new root, one per event.
+   * An event a source hands in is handled like any other (see
+   * `handleParent`): it continues the trace it carries (a remote context
+   * extracted from an HTTP header or message metadata), else starts a new
+   * root; events created in the source's run loop carry no context.
    */
   private async push(event: FlowEvent): Promise<readonly FlowEvent[]> {
     if (this.wiring.stopSignal.aborted || this.tenure?.admit() === false) {
       throw new WorkerStoppingError(this.name);
     }
-    const parent = event.spanContext?.isRemote === true ? event.parentContext : ROOT_CONTEXT;
+    this.unfinished++;
     try {
-      return await this.handleAndSend(event, parent);
+      return await this.handleAndSend(event);
     } finally {
       await this.letEventLoopRun();
     }
@@ -190,15 +210,16 @@ export class TaskNode {
    * until this handler and every send downstream are done, so the source
    * learns when the whole fan-out has handled it.
    */
-  private async handleAndSend(event: FlowEvent, parent: Context): Promise<FlowEvent[]> {
+  private async handleAndSend(event: FlowEvent): Promise<FlowEvent[]> {
     const completion = EventCompletion.of(event);
     try {
-      const out = await this.handle(event, parent);
+      const out = await this.handle(event);
       for (const next of out) {
         for (const node of this.downstream) {
           if (node.input === undefined) continue;
+          node.unfinished++;
           completion?.forward(next);
-          await node.input.send(next).catch((error: unknown) => {
+          await this.gate.send(node.input, next).catch((error: unknown) => {
             completion?.fail(error);
             throw error;
           });
@@ -213,74 +234,42 @@ export class TaskNode {
     }
   }
 
-  /** Handles one event, all attempts in one span; rethrows the last error after logging it. */
-  private handle(event: FlowEvent, parent: Context): Promise<FlowEvent[]> {
-    return traceHandle(this.instance, parent, async (span) => {
-      let attempts = 0;
-      try {
-        const result = await this.planned.retry.run(
-          (attempt) => {
-            attempts = attempt;
-            return this.attempt(event);
-          },
-          {
-            signal: this.wiring.hardSignal,
-            onAttemptFailed: (attempt, error, willRetry, delayMs) =>
-              recordAttempt(span, attempt, error, willRetry, delayMs),
-          },
-        );
-        setAttempts(span, attempts);
+  /**
+   * Handles one event through `invokeHandler` (the one path that makes
+   * `task.handle`): all attempts in one span, output events made while it is
+   * active; logs and rethrows the last error.
+   */
+  handle(event: FlowEvent): Promise<FlowEvent[]> {
+    return invokeHandler(this.instance, [event, this.ctx], {
+      ...this.policy,
+      output: (value) => toOutputEvents(value, event),
+      failed: (error, attempts) => {
+        if (error instanceof ShutdownDeadlineError) {
+          this.ctx.logger.warn(
+            { event_id: event.id, attempts },
+            'event abandoned at the shutdown deadline',
+          );
+        } else {
+          this.ctx.logger.error(
+            { err: error, event_id: event.id, attempts },
+            'event failed after its retries; going on with the next event',
+          );
+        }
+      },
+    }).then(
+      (out) => {
         this.stats.handled++;
-        return toOutputEvents(result, event);
-      } catch (error) {
-        setAttempts(span, attempts);
+        this.unfinished--;
+        return out;
+      },
+      (error: unknown) => {
+        // Abandoned at the deadline: neither handled nor failed, but lost (still unfinished).
+        if (error instanceof ShutdownDeadlineError) throw error;
         this.stats.handled++;
         this.stats.failed++;
-        this.ctx.logger.error(
-          { err: error, event_id: event.id, attempts },
-          'event failed after its retries; going on with the next event',
-        );
+        this.unfinished--;
         throw error;
-      }
-    });
-  }
-
-  private attempt(event: FlowEvent): Promise<unknown> {
-    const settled = settleHandlerResult(this.handler.call(this.instance, event, this.ctx));
-    const limit = this.planned.handlerTimeoutMs;
-    if (limit === undefined) return settled;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HandlerTimeoutError(this.name, limit)), limit);
-    });
-    return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
-  }
-}
-
-function setAttempts(span: Span | undefined, attempts: number): void {
-  try {
-    span?.setAttribute(ATTR_ATTEMPTS, attempts);
-  } catch (error) {
-    reportTelemetryFailure(error, 'recording attempts');
-  }
-}
-
-function recordAttempt(
-  span: Span | undefined,
-  attempt: number,
-  error: unknown,
-  willRetry: boolean,
-  delayMs: number,
-): void {
-  try {
-    span?.addEvent(EVENT_ATTEMPT_FAILED, {
-      'flowgen.attempt': attempt,
-      'flowgen.will_retry': willRetry,
-      'flowgen.backoff_ms': Math.round(delayMs),
-      'exception.type': errorType(error),
-      'exception.message': error instanceof Error ? error.message : String(error),
-    });
-  } catch (caught) {
-    reportTelemetryFailure(caught, 'recording a failed attempt');
+      },
+    );
   }
 }

@@ -7,12 +7,18 @@ import { DecoratorError } from '../decorators/decorator-error';
 export const TASK_CLASSES: InjectionToken<Constructor> = Symbol.for('flowgen.TaskClasses');
 
 /**
- * Registers `@Task` classes in `container`, so flows run through it can use
- * their types. Built-in and user task classes are looked up the same way.
+ * Registers `@Task` classes in `container`, so flows run through it, or
+ * through any child container made from it, can use their types. Built-in
+ * and user task classes are looked up the same way. Classes registered on
+ * an ancestor stay visible when a child registers its own (`runFlow` does
+ * that with the built-ins): a container's first registration copies in
+ * what its ancestors hold at that moment, so register on a parent before
+ * registering on its children.
  *
  * @example
  * ```ts
  * registerTaskClasses(container, [OrdersSource, PriceLookup]);
+ * await runFlow({ flow: 'orders.yaml' }); // a child of tsyringe's root container
  * ```
  */
 export function registerTaskClasses(
@@ -25,7 +31,19 @@ export function registerTaskClasses(
         `${cls.name} is not a task: decorate it with @Task({ type: '...' }) before registering it.`,
       );
     }
-    container.register(TASK_CLASSES, { useValue: cls });
+  }
+  /*
+   * tsyringe's resolveAll answers from the nearest container that has any
+   * registration of a token, so a child's first own registration would hide
+   * every class its ancestors hold: copy them in first.
+   */
+  const own = container.isRegistered(TASK_CLASSES, false);
+  const present = container.isRegistered(TASK_CLASSES, true)
+    ? container.resolveAll(TASK_CLASSES)
+    : [];
+  if (!own) for (const cls of present) container.register(TASK_CLASSES, { useValue: cls });
+  for (const cls of classes) {
+    if (!present.includes(cls)) container.register(TASK_CLASSES, { useValue: cls });
   }
 }
 

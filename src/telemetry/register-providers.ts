@@ -1,8 +1,9 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { DependencyContainer } from 'tsyringe';
 import { decoratedClassList, onDecoratedClass } from '../metadata/task-metadata';
-import { contextManager } from './context-manager';
+import { contextManager, ensureContextManager } from './context-manager';
 import { exportStatsOf } from './export-retry-stats';
+import { instrumentDecoratedClasses } from './instrument-class';
 import { Instrumentation } from './instrumentation';
 import type { SpanDurationProducer } from './span-duration-producer';
 import { attachInstrumentation } from './task-binding';
@@ -40,11 +41,18 @@ export interface TelemetryProviders {
  * a child container made after this call, trace through them. Use
  * `registerTelemetry` to build the providers from a config; this is the lower
  * level it and the test kit stand on.
+ *
+ * No OTel global provider is touched. Spans are made active through the
+ * global `@opentelemetry/api` context, so when telemetry is on and no global
+ * context manager works yet, an AsyncLocalStorage one is registered (a
+ * NodeSDK's is used as it is).
  */
 export function registerTelemetryProviders(
   container: DependencyContainer,
   providers: TelemetryProviders | undefined,
 ): TelemetryHandle {
+  if (providers !== undefined) ensureContextManager();
+  instrumentDecoratedClasses();
   const instrumentation = new Instrumentation(
     providers?.tracerProvider,
     providers?.meterProvider,

@@ -1,6 +1,5 @@
 import type { Context, Span } from '@opentelemetry/api';
-import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { contextManager } from './context-manager';
+import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { SpanSite } from './span-site';
 import { reportTelemetryFailure } from './telemetry-failure';
 import { ATTR_ERROR_CODE } from './span-names';
@@ -12,7 +11,10 @@ import { ATTR_ERROR_CODE } from './span-names';
  * stopped early) record an error if there was one, end the span exactly once
  * and record the derived metrics. The value or error of `fn` is passed
  * through unchanged (the same error object is rethrown). Only
- * `instanceof Promise` counts as async: a thenable is a value.
+ * `instanceof Promise` counts as async: a thenable is a value. The span is
+ * made active through the `@opentelemetry/api` context, so spans the call
+ * starts with any tracer nest under it. `started`, when given, sees the span
+ * right after it started (to set an attribute); it must not throw.
  */
 export function runInSpan<A extends unknown[], R>(
   site: SpanSite,
@@ -20,39 +22,41 @@ export function runInSpan<A extends unknown[], R>(
   fn: (...args: A) => R,
   self: unknown,
   args: A,
+  started?: (span: Span) => void,
 ): R {
-  const started = performance.now();
+  const startedAt = performance.now();
   let span: Span | undefined;
   let active = parent;
   try {
     span = site.tracer.startSpan(site.name, site.spanOptions, parent);
     active = trace.setSpan(parent, span);
+    started?.(span);
   } catch (error) {
     reportTelemetryFailure(error, `starting ${site.name}`);
   }
   let result: R;
   try {
-    result = contextManager.with(active, invoke, undefined, fn, self, args) as R;
+    result = context.with(active, invoke, undefined, fn, self, args) as R;
   } catch (error) {
-    finishSpan(site, span, started, true, error);
+    finishSpan(site, span, startedAt, true, error);
     throw error;
   }
   if (result instanceof Promise) {
     return result.then(
       (value: unknown) => {
-        finishSpan(site, span, started, false, undefined);
+        finishSpan(site, span, startedAt, false, undefined);
         return value;
       },
       (error: unknown) => {
-        finishSpan(site, span, started, true, error);
+        finishSpan(site, span, startedAt, true, error);
         throw error;
       },
     ) as R;
   }
   if (isTraceableIteration(result)) {
-    return new TracedAsyncIterator(site, span, active, started, result) as R;
+    return new TracedAsyncIterator(site, span, active, startedAt, result) as R;
   }
-  finishSpan(site, span, started, false, undefined);
+  finishSpan(site, span, startedAt, false, undefined);
   return result;
 }
 
@@ -178,7 +182,7 @@ class TracedAsyncIterator implements AsyncIterableIterator<unknown> {
     call: (it: AsyncIterator<unknown>) => Promise<IteratorResult<unknown>>,
   ): Promise<IteratorResult<unknown>> {
     try {
-      const result = await contextManager.with(this.active, () => call(this.iterator()));
+      const result = await context.with(this.active, () => call(this.iterator()));
       if (result.done === true) this.end(false, undefined);
       return result;
     } catch (error) {

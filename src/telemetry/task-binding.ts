@@ -1,6 +1,8 @@
 import type { Attributes } from '@opentelemetry/api';
 import { getTaskOptions } from '../metadata/task-metadata';
+import { checkTaskIdentity } from './check-task-identity';
 import type { Instrumentation } from './instrumentation';
+import { getLogger, logOnce } from './logger';
 import { DISABLED_INSTRUMENTATION } from './instrumentation';
 import {
   ATTR_TASK,
@@ -59,21 +61,34 @@ export class TaskBinding {
 }
 
 /**
- * The task attributes of an instance: its bound identity, else the defaults
- * (name = the task type or class name, id 0) so a task used outside a flow
- * still carries all three.
+ * The task attributes of an instance: its bound identity, else `task` = the
+ * task type and no `task_id` (an id 0 would collide with the real first task
+ * of a flow), with a warning once per type that the instance is unbound.
  */
 export function taskAttributesOf(instance: object): Attributes {
   const ctor = instance.constructor;
   const options = getTaskOptions(ctor);
   if (options === undefined) return {};
   const identity = identities.get(instance);
+  if (identity === undefined) {
+    logOnce(
+      getLogger(),
+      `unbound-task:${options.type}`,
+      'warn',
+      { task_type: options.type },
+      UNBOUND,
+    );
+    return { [ATTR_TASK]: options.type, [ATTR_TASK_TYPE]: options.type };
+  }
   return {
-    [ATTR_TASK]: identity?.name ?? options.type,
-    [ATTR_TASK_ID]: identity?.id ?? 0,
+    [ATTR_TASK]: identity.name,
+    [ATTR_TASK_ID]: identity.id,
     [ATTR_TASK_TYPE]: options.type,
   };
 }
+
+const UNBOUND =
+  'a task instance traced before bindTask(instance, { name, id }): its spans carry task = its type and no task_id';
 
 /*
  * Per-instance state lives in weak maps, not on the instance: a frozen or
@@ -99,6 +114,9 @@ export function bindingOf(instance: object): TaskBinding {
  * Binds a task instance to its place in a flow: its `task` name and
  * `task_id`. One class can so appear twice in a flow under two names.
  *
+ * @throws TaskIdentityError when the name is not one a flow accepts
+ * (letters, digits, `_`, `.`, `-`) or the id is not a whole number >= 0.
+ *
  * @example
  * ```ts
  * const enrich = container.resolve(ScriptTask);
@@ -106,6 +124,7 @@ export function bindingOf(instance: object): TaskBinding {
  * ```
  */
 export function bindTask<T extends object>(instance: T, identity: TaskIdentity): T {
+  checkTaskIdentity(identity);
   identities.set(instance, Object.freeze({ name: identity.name, id: identity.id }));
   bindings.delete(instance);
   return instance;

@@ -1,8 +1,7 @@
-import type { Context, Span } from '@opentelemetry/api';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import type { ConnectorAttributes } from './attribute-values';
 import { sanitizeAttributes } from './attribute-values';
-import { activeContext, activeSpan } from './context-manager';
+import { activeContext, activeSpan, withTaskRunMark } from './context-manager';
 import { runInSpan } from './run-in-span';
 import { bindingOf } from './task-binding';
 import type { SpanSite } from './span-site';
@@ -78,28 +77,12 @@ function siteOf(make: () => SpanSite): SpanSite | undefined {
 /**
  * Runs a task's lifecycle (init + event loop) in its `task.run` span: a root,
  * one per task per tenure, with the task's three attributes. The runtime calls
- * this; a custom runner can too.
+ * this; a custom runner can too. Events created directly under it carry no
+ * trace context, so each event a source produces starts its own trace.
  */
 export function traceTaskRun<R>(task: object, fn: () => R): R {
   const binding = bindingOf(task);
   const site = binding.enabled ? siteOf(() => binding.runSite) : undefined;
   if (site === undefined) return fn();
-  return runInSpan(site, ROOT_CONTEXT, fn, undefined, []);
-}
-
-/**
- * Runs one event's handling (all its attempts) in a `task.handle` span of
- * `task` under `parent`. The runtime calls this with the original handler so
- * retries share one span; `fn` gets the span (undefined when telemetry is off)
- * to record attempts on.
- */
-export function traceHandle<R>(
-  task: object,
-  parent: Context,
-  fn: (span: Span | undefined) => R,
-): R {
-  const binding = bindingOf(task);
-  const site = binding.enabled ? siteOf(() => binding.handleSite) : undefined;
-  if (site === undefined) return fn(undefined);
-  return runInSpan(site, parent, () => fn(activeSpan()), undefined, []);
+  return runInSpan(site, ROOT_CONTEXT, withTaskRunMark, undefined, [fn]);
 }

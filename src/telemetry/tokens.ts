@@ -11,7 +11,10 @@ import type { TelemetryHandle } from './telemetry-handle';
 export const TRACER_PROVIDER: InjectionToken<TracerProvider> = Symbol.for('flowgen.TracerProvider');
 /** The container's meter provider (an OTel `MeterProvider`). */
 export const METER_PROVIDER: InjectionToken<MeterProvider> = Symbol.for('flowgen.MeterProvider');
-/** The toolkit's AsyncLocalStorage context manager. */
+/**
+ * A `ContextManager` view of the global `@opentelemetry/api` context (the
+ * toolkit has no context manager of its own).
+ */
 export const CONTEXT_MANAGER: InjectionToken<ContextManager> = Symbol.for('flowgen.ContextManager');
 /** The tracer, meter and span-metric instruments that decorated classes use. */
 export const INSTRUMENTATION: InjectionToken<Instrumentation> =

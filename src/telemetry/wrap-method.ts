@@ -18,7 +18,8 @@ export interface SpanPlan {
 }
 
 /**
- * Wraps `original` so that each call runs in a span planned by `plan`. The
+ * Wraps `original` so that each call runs in a span planned by `plan` (the
+ * `task_manager.*` spans; `task.handle` is made by `invokeHandler`). The
  * wrapper keeps `this`, the function's `name`, `length`, own properties and
  * reflect-metadata keys; a function wrapped already is returned as it is, so a
  * method decorated twice is traced once.
@@ -59,7 +60,11 @@ export function originalOf<F extends (...args: never[]) => unknown>(fn: F): F {
   return (fn as unknown as Record<symbol, F | undefined>)[WRAPPED_ORIGINAL] ?? fn;
 }
 
-function preserveIdentity(wrapped: object, original: object): void {
+/**
+ * Gives `wrapped` the identity of `original`: its `name`, `length`, own
+ * properties and reflect-metadata keys, and a link back to `original`.
+ */
+export function preserveIdentity(wrapped: object, original: object): void {
   for (const key of Reflect.ownKeys(original)) {
     if (key === 'prototype' || key === 'arguments' || key === 'caller') continue;
     const descriptor = Object.getOwnPropertyDescriptor(original, key);

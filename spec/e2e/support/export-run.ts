@@ -3,8 +3,8 @@ import { EnvScope, OTEL_ENV_UNSET } from './env-scope';
 import type { OtlpReceiverOptions } from '../../../src/collector/received-types';
 import { loadWorkerConfig } from '../../../src/config/worker-config';
 import { parseFlow } from '../../../src/runtime/flow-loader';
-import { runFlow } from '../../../src/runtime/run-flow';
-import type { FlowRunResult } from '../../../src/runtime/run-flow';
+import { runFlow } from '../../../src/run-flow';
+import type { FlowRunResult } from '../../../src/run-flow';
 import type { CreateProvidersOptions } from '../../../src/telemetry/create-providers';
 import type { Logger } from '../../../src/telemetry/logger';
 

@@ -7,15 +7,15 @@ import { container as rootContainer } from 'tsyringe';
 import type { DependencyContainer } from 'tsyringe';
 import {
   createLogger,
-  createTelemetryProviders,
   loadWorkerConfig,
   parseFlow,
   registerTelemetryProviders,
-  resetLogger,
   runFlow,
   setLogger,
   setTelemetryFailureListener,
 } from '../../../src';
+import { createTelemetryProviders } from '../../../src/telemetry/create-providers';
+import { resetLogger } from '../../../src/telemetry/logger';
 import type {
   CreateProvidersOptions,
   FlowRunResult,

@@ -10,11 +10,19 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import type { DependencyContainer } from 'tsyringe';
 import { container as rootContainer } from 'tsyringe';
+import type { Constructor } from '../../metadata/task-metadata';
+import type { FlowRunResult, RunFlowOptions } from '../../run-flow';
+import { runFlow } from '../../run-flow';
+import type { Logger } from '../logger';
+import { createLogger, getLogger } from '../logger';
 import { registerTelemetryProviders } from '../register-providers';
 import { SpanDurationProducer } from '../span-duration-producer';
 import type { TelemetryHandle } from '../telemetry-handle';
 import { CollectingMetricReader } from './collecting-metric-reader';
-import type { MetricPoint } from './metric-point';
+import type { HistogramValue, MetricPoint } from './metric-point';
+import type { KitTask, KitTaskOptions } from './kit-task';
+import { kitTask } from './kit-task';
+import { childrenOf, parentOf } from './span-family';
 
 /** Options of {@link TestTelemetry.create}. */
 export interface TestTelemetryOptions {
@@ -24,12 +32,24 @@ export interface TestTelemetryOptions {
   readonly sampler?: Sampler;
   /** `service.name` of the test resource (default `flowgen-test`). */
   readonly serviceName?: string;
+  /**
+   * Where the logs of tasks bound by the kit and of {@link TestTelemetry.runFlow}
+   * go. Default: nowhere (a spec prints nothing). `true`: the toolkit's stderr
+   * logger; or a logger of your own (e.g. one writing into memory).
+   */
+  readonly logs?: boolean | Logger;
 }
+
+/** Options of {@link TestTelemetry.runFlow}: runFlow's, without what the kit provides. */
+export type KitRunFlowOptions = Omit<RunFlowOptions, 'container' | 'telemetry'>;
 
 /**
  * The test kit: a child container with in-memory tracer and meter providers,
  * so a spec can resolve its tasks, call them and assert on finished spans and
- * metric points. No OTel global is touched; two kits in one process are apart.
+ * metric points. No global provider or propagator is installed; two kits in
+ * one process are apart. (Spans are made active through the global OTel
+ * context: an AsyncLocalStorage context manager is registered when none
+ * works.)
  *
  * @example
  * ```ts
@@ -38,8 +58,8 @@ export interface TestTelemetryOptions {
  * afterEach(() => kit.shutdown());
  *
  * it('traces a handler', async () => {
- *   const task = kit.container.resolve(MyConnector);
- *   await task.handle(FlowEvent.create({ n: 1 }));
+ *   const { task, ctx } = kit.task(MyConnector, { name: 'mine', id: 1, config: { size: 2 } });
+ *   await task.handle(FlowEvent.create({ n: 1 }), ctx);
  *   expect(kit.spans('task.handle')).to.have.length(1);
  *   expect(await kit.metricValue('task.handle.count')).to.equal(1);
  * });
@@ -47,6 +67,7 @@ export interface TestTelemetryOptions {
  */
 export class TestTelemetry {
   private readonly totals = new Map<string, MetricPoint>();
+  private readonly stop = new AbortController();
 
   private constructor(
     /** The child container whose decorated classes trace into this kit. */
@@ -56,6 +77,8 @@ export class TestTelemetry {
     private readonly reader: CollectingMetricReader,
     /** The handle `registerTelemetryProviders` returned for the container. */
     public readonly handle: TelemetryHandle,
+    /** The logger of tasks bound by the kit and of `kit.runFlow` (silent by default). */
+    public readonly logger: Logger,
   ) {}
 
   /** Makes a kit: a child container of `options.parent` with in-memory providers registered. */
@@ -84,7 +107,13 @@ export class TestTelemetry {
         await Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]);
       },
     });
-    return new TestTelemetry(container, spanExporter, reader, handle);
+    const logger =
+      options.logs === true
+        ? getLogger()
+        : options.logs === undefined || options.logs === false
+          ? createLogger({ level: 'silent' })
+          : options.logs;
+    return new TestTelemetry(container, spanExporter, reader, handle, logger);
   }
 
   /** Finished spans, in the order they ended; only those named `name` when given. */
@@ -105,6 +134,62 @@ export class TestTelemetry {
     return found[0] as ReadableSpan;
   }
 
+  /** The parent of a finished span among the kit's spans; undefined for a root or an unknown parent. */
+  parentOf(span: ReadableSpan): ReadableSpan | undefined {
+    return parentOf(span, this.spans());
+  }
+
+  /** The finished spans whose parent is `span` (only those named `name` when given), in end order. */
+  childrenOf(span: ReadableSpan, name?: string): ReadableSpan[] {
+    const children = childrenOf(span, this.spans());
+    return name === undefined ? children : children.filter((s) => s.name === name);
+  }
+
+  /**
+   * Resolves a `@Task` class from the kit's container, binds it to a name and
+   * id as a flow would, validates its config, and gives the context its
+   * handler expects, so a unit test calls the handler as the runtime does.
+   *
+   * @example
+   * ```ts
+   * const { task, ctx } = kit.task(InventoryCheck, { name: 'inv', id: 2, config: { stock: 5 } });
+   * await task.reserve(FlowEvent.create({ sku: 'A-1' }), ctx);
+   * ```
+   */
+  task<T extends object, C = unknown>(
+    cls: Constructor<T>,
+    options: KitTaskOptions = {},
+  ): KitTask<T, C> {
+    return kitTask<T, C>(
+      {
+        resolve: (c) => this.container.resolve(c),
+        logger: this.logger,
+        signal: this.stop.signal,
+      },
+      cls,
+      options,
+    );
+  }
+
+  /**
+   * Runs a whole flow through the kit's container and providers, quietly
+   * (the kit's logger) unless `options.logger` says otherwise.
+   *
+   * @example
+   * ```ts
+   * await kit.runFlow({ flow: parseFlow(yaml), taskClasses: [InventoryCheck] });
+   * expect(kit.spans('task.handle')).to.have.length(3);
+   * ```
+   */
+  runFlow(options: KitRunFlowOptions): Promise<FlowRunResult> {
+    return runFlow({
+      logger: this.logger,
+      ...options,
+      container: this.container,
+      telemetry: this.handle,
+    });
+  }
+
   /** Metric series recorded since the last reset; only those named `name` when given. */
   async metricPoints(name?: string): Promise<MetricPoint[]> {
     await this.collect();
@@ -113,12 +198,43 @@ export class TestTelemetry {
   }
 
   /**
-   * The value of one series (a counter's total, a histogram's count), summed
-   * over the series whose attributes include `attributes`; 0 when none.
+   * A counter's total (or a gauge's value), summed over the series whose
+   * attributes include `attributes`; 0 when none. A histogram (`*.duration`)
+   * has no single value: this throws and points at {@link histogram}.
    */
   async metricValue(name: string, attributes: Attributes = {}): Promise<number> {
-    const points = await this.metricPoints(name);
-    return points.filter((p) => matches(p.attributes, attributes)).reduce((n, p) => n + p.value, 0);
+    const points = (await this.metricPoints(name)).filter((p) => matches(p.attributes, attributes));
+    if (points.some((p) => p.kind === 'histogram')) {
+      throw new Error(
+        `${name} is a histogram: use kit.histogram('${name}') for its count, sum and buckets.`,
+      );
+    }
+    return points.reduce((n, p) => n + p.value, 0);
+  }
+
+  /**
+   * A histogram's recordings summed over the series whose attributes include
+   * `attributes`: count, sum, min, max and the bucket counts (`counts[i]` are
+   * the values at most `boundaries[i]`, the last bucket those above). A series
+   * that is not a histogram throws; none at all gives zeros.
+   *
+   * @example
+   * ```ts
+   * const { count, sum } = await kit.histogram('task.handle.duration', { task: 'inv' });
+   * ```
+   */
+  async histogram(name: string, attributes: Attributes = {}): Promise<HistogramValue> {
+    const points = (await this.metricPoints(name)).filter((p) => matches(p.attributes, attributes));
+    const other = points.find((p) => p.kind !== 'histogram');
+    if (other !== undefined) {
+      throw new Error(
+        `${name} is a ${other.kind}, not a histogram: use kit.metricValue('${name}').`,
+      );
+    }
+    return points.reduce<HistogramValue>(
+      (total, p) => addHistograms(total, p.histogram ?? EMPTY_HISTOGRAM),
+      EMPTY_HISTOGRAM,
+    );
   }
 
   /** Forgets finished spans and metric points, so the next test starts from zero. */
@@ -128,8 +244,9 @@ export class TestTelemetry {
     this.totals.clear();
   }
 
-  /** Stops the kit's providers. */
+  /** Aborts the stop signal of bound tasks' contexts and stops the kit's providers. */
   async shutdown(): Promise<void> {
+    this.stop.abort();
     await this.handle.shutdown();
   }
 
@@ -159,17 +276,25 @@ function merge(
 ): MetricPoint {
   if (type === DataPointType.HISTOGRAM) {
     const h = point.value as Histogram;
-    const count = (before?.count ?? 0) + h.count;
+    const histogram = addHistograms(before?.histogram ?? EMPTY_HISTOGRAM, {
+      count: h.count,
+      sum: h.sum ?? 0,
+      min: h.min ?? Infinity,
+      max: h.max ?? -Infinity,
+      boundaries: h.buckets.boundaries,
+      counts: h.buckets.counts,
+    });
     return {
       name,
       unit,
       attributes: point.attributes,
       kind: 'histogram',
-      value: count,
-      count,
-      sum: (before?.sum ?? 0) + (h.sum ?? 0),
-      min: Math.min(before?.min ?? Infinity, h.min ?? Infinity),
-      max: Math.max(before?.max ?? -Infinity, h.max ?? -Infinity),
+      value: histogram.count,
+      count: histogram.count,
+      sum: histogram.sum,
+      min: histogram.min,
+      max: histogram.max,
+      histogram,
     };
   }
   const value = point.value as number;
@@ -182,6 +307,30 @@ function merge(
     attributes: point.attributes,
     kind: 'sum',
     value: (before?.value ?? 0) + value,
+  };
+}
+
+const EMPTY_HISTOGRAM: HistogramValue = Object.freeze({
+  count: 0,
+  sum: 0,
+  min: Infinity,
+  max: -Infinity,
+  boundaries: [],
+  counts: [],
+});
+
+/* Two recordings of the same series (same boundaries) add up bucket by bucket. */
+function addHistograms(a: HistogramValue, b: HistogramValue): HistogramValue {
+  const boundaries = a.boundaries.length >= b.boundaries.length ? a.boundaries : b.boundaries;
+  const size = Math.max(a.counts.length, b.counts.length);
+  const counts = Array.from({ length: size }, (_, i) => (a.counts[i] ?? 0) + (b.counts[i] ?? 0));
+  return {
+    count: a.count + b.count,
+    sum: a.sum + b.sum,
+    min: Math.min(a.min, b.min),
+    max: Math.max(a.max, b.max),
+    boundaries: [...boundaries],
+    counts,
   };
 }
 

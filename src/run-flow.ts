@@ -1,22 +1,24 @@
 import type { DependencyContainer } from 'tsyringe';
 import { container as rootContainer } from 'tsyringe';
-import { loadWorkerConfig } from '../config/worker-config';
-import type { WorkerConfig } from '../config/worker-config';
-import { BUILTIN_TASKS } from '../connectors/builtin-tasks';
-import type { Constructor } from '../metadata/task-metadata';
-import type { CreateProvidersOptions } from '../telemetry/create-providers';
-import type { Logger } from '../telemetry/logger';
-import { getLogger } from '../telemetry/logger';
-import { spansLost } from '../telemetry/export-retry-stats';
-import { registerTelemetry } from '../telemetry/register-telemetry';
-import type { TelemetryHandle } from '../telemetry/telemetry-handle';
-import type { FlowDefinition } from './flow-definition';
-import { loadFlowFile } from './flow-loader';
-import { planFlow } from './flow-plan';
-import type { FlowRunStats } from './flow-worker';
-import { FlowWorker } from './flow-worker';
-import { TaskFailedError } from './task-failed-error';
-import { registerTaskClasses, taskTypesOf } from './task-registry';
+import { loadWorkerConfig } from './config/worker-config';
+import type { WorkerConfig } from './config/worker-config';
+import { BUILTIN_TASKS } from './connectors/builtin-tasks';
+import type { Constructor } from './metadata/task-metadata';
+import type { CreateProvidersOptions } from './telemetry/create-providers';
+import type { Logger } from './telemetry/logger';
+import { getLogger } from './telemetry/logger';
+import { spansLost } from './telemetry/export-retry-stats';
+import { OpenSpanCounter } from './telemetry/open-span-counter';
+import { registerTelemetry } from './telemetry/register-telemetry';
+import type { TelemetryHandle } from './telemetry/telemetry-handle';
+import type { FlowDefinition } from './runtime/flow-definition';
+import { loadFlowFile } from './runtime/flow-loader';
+import { planFlow } from './runtime/flow-plan';
+import type { FlowRunStats } from './runtime/flow-worker';
+import { FlowWorker, totalOf } from './runtime/flow-worker';
+import { ShutdownBudget, settlesWithin } from './runtime/shutdown-budget';
+import { TaskFailedError } from './runtime/task-failed-error';
+import { registerTaskClasses, taskTypesOf } from './runtime/task-registry';
 
 /** Options of {@link runFlow}. */
 export interface RunFlowOptions {
@@ -35,7 +37,18 @@ export interface RunFlowOptions {
   readonly telemetry?: TelemetryHandle;
   /** Options for the providers built from `worker.telemetry`. */
   readonly providers?: CreateProvidersOptions;
-  /** Aborting starts a graceful shutdown: sources stop, in-flight events finish. */
+  /**
+   * Install the flow's tracer and meter providers as the OTel globals while
+   * it runs, so instrumentation libraries export through the same pipeline
+   * and `service.name` (`flowgen run` does; default off). Ignored when
+   * `telemetry` is given.
+   */
+  readonly installGlobals?: boolean;
+  /**
+   * Aborting starts a graceful shutdown: sources stop, in-flight events get
+   * until the deadline (`worker.shutdown_timeout`, less a share kept for the
+   * telemetry flush), then are abandoned and counted as lost.
+   */
   readonly signal?: AbortSignal;
   /** Events a channel between two tasks holds before the sender waits (default 64). */
   readonly channelCapacity?: number;
@@ -49,6 +62,11 @@ export interface FlowRunResult {
   readonly flow: string;
   /** Per-task counts: handled, failed, emitted. */
   readonly stats: FlowRunStats;
+  /**
+   * Events handed to a task and never finished, per task (only tasks with
+   * some): abandoned at the shutdown deadline. Empty when nothing was lost.
+   */
+  readonly lost: Readonly<Record<string, number>>;
 }
 
 /**
@@ -76,8 +94,17 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
   );
   const def = typeof options.flow === 'string' ? loadFlowFile(options.flow) : options.flow;
   const plan = planFlow(def, container, worker);
+  const openSpans = new OpenSpanCounter();
   const telemetry =
-    options.telemetry ?? registerTelemetry(container, worker.telemetry, options.providers);
+    options.telemetry ??
+    registerTelemetry(container, worker.telemetry, {
+      ...options.providers,
+      installGlobals: options.installGlobals,
+      spanProcessors: [...(options.providers?.spanProcessors ?? []), openSpans],
+    });
+  const flushesTelemetry = options.telemetry === undefined && telemetry.enabled;
+  const log = options.logger ?? getLogger();
+  let budget: ShutdownBudget | undefined;
   try {
     const manager = container.resolve(FlowWorker);
     await manager.start(plan, container, {
@@ -86,32 +113,58 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
       logger: options.logger,
       coordination: worker.coordination,
     });
+    // Stopped before it began (a signal during start-up): sources produce nothing.
+    if (options.signal?.aborted === true) manager.stop();
     const done = manager.run();
     await untilDoneOrAborted(done, options.signal);
-    await manager.shutdown();
+    budget = new ShutdownBudget(worker.shutdownTimeoutMs, flushesTelemetry);
+    await manager.shutdown(budget.forEventsMs());
+    const lost = manager.lost();
+    reportLostEvents(lost, log);
     const failures = manager.failures();
     if (failures.length > 0) throw new TaskFailedError(failures);
-    return { flow: plan.name, stats: manager.stats() };
+    return { flow: plan.name, stats: manager.stats(), lost };
   } finally {
     if (options.telemetry === undefined) {
-      await telemetry.shutdown();
-      reportExport(telemetry, options.logger ?? getLogger());
+      // The flush gets what the events left of shutdown_timeout, never more:
+      // exports still in flight then are abandoned and counted as lost.
+      budget ??= new ShutdownBudget(worker.shutdownTimeoutMs, flushesTelemetry);
+      const remaining = budget.remainingMs();
+      if (!(await settlesWithin(telemetry.shutdown(), remaining))) {
+        log.warn(
+          { budget_ms: remaining },
+          'telemetry flush cut at the shutdown deadline; exports in flight are abandoned',
+        );
+      }
+      reportExport(telemetry, log, openSpans.open);
     }
   }
 }
 
+/* Every event a task was handed either finished (ok or failed) or is counted here. */
+function reportLostEvents(lost: Readonly<Record<string, number>>, log: Logger): void {
+  const total = totalOf(lost);
+  if (total === 0) return;
+  log.warn(
+    { events_lost: total, lost_by_task: lost },
+    'some events were started and never finished; they are lost',
+  );
+}
+
 /*
  * Every span of a processed event either reached the collector or is counted
- * here: one line at the end of the run says which.
+ * here: one line at the end of the run says which. A span still open now
+ * (started by a handler the shutdown deadline abandoned) is never exported.
  */
-function reportExport(telemetry: TelemetryHandle, log: Logger): void {
+function reportExport(telemetry: TelemetryHandle, log: Logger, openSpans: number): void {
   const stats = telemetry.exportStats();
   if (stats?.spansEnded === undefined || stats.spans === undefined) return;
-  const lost = spansLost(stats);
+  const lost = spansLost(stats) + openSpans;
   const line = {
     spans_ended: stats.spansEnded,
     spans_exported: stats.spans?.exportedItems ?? 0,
     spans_lost: lost,
+    ...(openSpans > 0 ? { spans_never_ended: openSpans } : {}),
     export_retries: stats.spans?.retries ?? 0,
   };
   if (lost > 0) log.warn(line, 'telemetry: some spans never reached the collector');
