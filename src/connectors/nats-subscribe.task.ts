@@ -28,6 +28,7 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
 } from './nats-attributes';
+import { DeadlineRace } from './deadline-race';
 import { NatsLink } from './nats-connection';
 import { NatsStreamMissingError, NatsUndecodableError } from './nats-errors';
 import type { InboundMessage } from './nats-inbound';
@@ -142,9 +143,12 @@ export class NatsSubscribeTask implements TaskLifecycle<NatsSubscribeConfig> {
     const stop = (): void => void messages.close();
     ctx.signal.addEventListener('abort', stop, { once: true });
     const inFlight = new Set<Promise<void>>();
+    const deadline = new DeadlineRace(ctx.deadline);
     try {
       for await (const msg of messages) {
-        const done: Promise<void> = this.process(msg, ctx).finally(() => inFlight.delete(done));
+        const done: Promise<void> = this.process(msg, ctx, deadline).finally(() =>
+          inFlight.delete(done),
+        );
         inFlight.add(done);
         if (inFlight.size >= limit) await Promise.race(inFlight);
         if (ctx.signal.aborted) break;
@@ -187,7 +191,11 @@ export class NatsSubscribeTask implements TaskLifecycle<NatsSubscribeConfig> {
   }
 
   /** One message: push it, wait for the whole fan-out, then ack, nak or term. */
-  private async process(msg: JsMsg, ctx: TaskContext<NatsSubscribeConfig>): Promise<void> {
+  private async process(
+    msg: JsMsg,
+    ctx: TaskContext<NatsSubscribeConfig>,
+    deadline: DeadlineRace,
+  ): Promise<void> {
     const { config, logger } = ctx;
     if (msg.info.deliveryCount > 1) this.stats.redelivered++;
     let event: FlowEvent;
@@ -209,9 +217,8 @@ export class NatsSubscribeTask implements TaskLifecycle<NatsSubscribeConfig> {
         // Refused before any handler ran: leave it to another worker now.
         (error: unknown) => !(error instanceof WorkerStoppingError),
       );
-      const result = await untilAborted(
+      const result = await deadline.run(
         handed.then((taken) => (taken ? completion.settled : undefined)),
-        ctx.deadline,
       );
       if (result === undefined) {
         // Still in work at the shutdown deadline: left unacked, the server
@@ -254,29 +261,6 @@ export class NatsSubscribeTask implements TaskLifecycle<NatsSubscribeConfig> {
       clearInterval(working);
     }
   }
-}
-
-/** `work`'s value, or undefined once `signal` aborts first (or at once when it already did). */
-function untilAborted<T>(
-  work: Promise<T>,
-  signal: AbortSignal | undefined,
-): Promise<T | undefined> {
-  if (signal === undefined) return work;
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise<T | undefined>((resolve, reject) => {
-    const onAbort = (): void => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
-      },
-    );
-  });
 }
 
 /** The durable consumer name: the configured one, else `<flow>_<task>`. */
