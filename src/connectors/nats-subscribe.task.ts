@@ -28,7 +28,7 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
 } from './nats-attributes';
-import { DeadlineRace } from './deadline-race';
+import { DeadlineRace } from './nats-deadline-race';
 import { NatsLink } from './nats-connection';
 import { NatsStreamMissingError, NatsUndecodableError } from './nats-errors';
 import type { InboundMessage } from './nats-inbound';
