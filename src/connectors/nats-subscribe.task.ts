@@ -11,7 +11,9 @@ import { nanos } from '@nats-io/nats-core';
 import { Handler } from '../decorators/handler.decorator';
 import { Task } from '../decorators/task.decorator';
 import type { FlowEvent } from '../runtime/event';
+import { DeadlineGate } from '../runtime/deadline-gate';
 import { EventCompletion } from '../runtime/event-completion';
+import { ShutdownDeadlineError } from '../runtime/shutdown-deadline-error';
 import type { TaskContext, TaskLifecycle } from '../runtime/task-context';
 import { WorkerStoppingError } from '../runtime/worker-stopping-error';
 import { setSpanAttributes } from '../telemetry/task-spans';
@@ -28,7 +30,6 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
 } from './nats-attributes';
-import { DeadlineRace } from './nats-deadline-race';
 import { NatsLink } from './nats-connection';
 import { NatsStreamMissingError, NatsUndecodableError } from './nats-errors';
 import type { InboundMessage } from './nats-inbound';
@@ -143,7 +144,8 @@ export class NatsSubscribeTask implements TaskLifecycle<NatsSubscribeConfig> {
     const stop = (): void => void messages.close();
     ctx.signal.addEventListener('abort', stop, { once: true });
     const inFlight = new Set<Promise<void>>();
-    const deadline = new DeadlineRace(ctx.deadline);
+    // One deadline listener for every message in flight.
+    const deadline = new DeadlineGate(ctx.deadline, ctx.name);
     try {
       for await (const msg of messages) {
         const done: Promise<void> = this.process(msg, ctx, deadline).finally(() =>
@@ -194,7 +196,7 @@ export class NatsSubscribeTask implements TaskLifecycle<NatsSubscribeConfig> {
   private async process(
     msg: JsMsg,
     ctx: TaskContext<NatsSubscribeConfig>,
-    deadline: DeadlineRace,
+    deadline: DeadlineGate,
   ): Promise<void> {
     const { config, logger } = ctx;
     if (msg.info.deliveryCount > 1) this.stats.redelivered++;
@@ -217,14 +219,17 @@ export class NatsSubscribeTask implements TaskLifecycle<NatsSubscribeConfig> {
         // Refused before any handler ran: leave it to another worker now.
         (error: unknown) => !(error instanceof WorkerStoppingError),
       );
-      const result = await deadline.run(
-        handed.then((taken) => (taken ? completion.settled : undefined)),
-      );
+      const result = await deadline
+        .race(handed.then((taken) => (taken ? completion.settled : undefined)))
+        .catch((error: unknown) => {
+          if (error instanceof ShutdownDeadlineError) return undefined;
+          throw error;
+        });
       if (result === undefined) {
         // Still in work at the shutdown deadline: left unacked, the server
         // redelivers it after ack_wait. (A nak now would go back to this
         // worker's own pending pull request and wait out ack_wait anyway.)
-        if (ctx.deadline?.aborted === true) {
+        if (deadline.passed) {
           this.stats.abandoned++;
           logger.warn(
             { sequence: msg.seq, ack_wait_ms: config.ackWaitMs },
