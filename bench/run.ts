@@ -16,6 +16,7 @@ import type { HandlerCostOptions, HandlerCostResult, Shape } from './handler-cos
 import { MEMORY_TARGET_MIB, memoryGrowthMiB, memoryScenario } from './memory-collector-down';
 import type { ReceiverDecodeResult } from './receiver-decode';
 import type { ScriptCostOptions, ScriptCostResult } from './script-cost';
+import { natsSection } from './nats-report';
 import { fixed, table, verdict, whole } from './stats';
 
 const RESULTS_DIR = join(__dirname, '..', '..', 'bench', 'results');
@@ -283,6 +284,9 @@ async function main(): Promise<void> {
   );
   out('');
 
+  // 6. publish -> subscribe across two worker processes (needs nats-server)
+  const nats = await natsSection(quick, flags, out);
+
   // Targets
   const pick = (shape: Shape, variant: string): number =>
     hc.shapes[shape].find((v) => v.variant === variant)?.nsPerCall ?? Number.NaN;
@@ -390,7 +394,7 @@ async function main(): Promise<void> {
   );
   writeFileSync(
     file,
-    `${JSON.stringify({ mode: quick ? 'quick' : 'full', machine, seconds, handlerCost: hc, flows, memory: { ...mem, growthMiB: growth }, receiverDecode: rd, scriptCost, targets }, null, 2)}\n`,
+    `${JSON.stringify({ mode: quick ? 'quick' : 'full', machine, seconds, handlerCost: hc, flows, memory: { ...mem, growthMiB: growth }, receiverDecode: rd, scriptCost, nats, targets }, null, 2)}\n`,
   );
   out(`results: ${file}`);
 }

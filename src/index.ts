@@ -20,6 +20,8 @@ export type { TaskOptions, TaskManagerMethods, Constructor } from './metadata/ta
 export { FlowEvent, parseTraceHeaders } from './runtime/event';
 export type { EventMetadata, FlowEventInit } from './runtime/event';
 export type { TaskContext, TaskLifecycle } from './runtime/task-context';
+export { EventCompletion } from './runtime/event-completion';
+export type { CompletionResult } from './runtime/event-completion';
 export { bindTask } from './telemetry/task-binding';
 export type { TaskIdentity } from './telemetry/task-binding';
 export { setSpanAttributes, traceChild } from './telemetry/task-spans';
@@ -65,6 +67,7 @@ export type { FlowDefinition, TaskDefinition } from './runtime/flow-definition';
 
 // Config
 export { WorkerConfig, loadWorkerConfig, loadWorkerConfigFile } from './config/worker-config';
+export { CoordinationConfig } from './config/coordination-config';
 export { TelemetryConfig, loadTelemetryConfig } from './config/telemetry-config';
 export type { TelemetryBatchConfig } from './config/telemetry-batch-config';
 export type { TelemetryTlsConfig } from './config/telemetry-tls-config';
@@ -88,4 +91,5 @@ export type { TaskFailure } from './runtime/task-failed-error';
 export { HandlerTimeoutError } from './runtime/handler-timeout-error';
 export { WorkerStoppingError } from './runtime/worker-stopping-error';
 export { ShutdownDeadlineError } from './runtime/shutdown-deadline-error';
+export { LeaseBucketError } from './coordination/coordination-error';
 export { TaskIdentityError } from './telemetry/task-identity-error';

@@ -114,6 +114,7 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
       channelCapacity: options.channelCapacity,
       shutdownTimeoutMs: worker.shutdownTimeoutMs,
       logger: options.logger,
+      coordination: worker.coordination,
     });
     // Stopped before it began (a signal during start-up): sources produce nothing.
     if (options.signal?.aborted === true) manager.stop();

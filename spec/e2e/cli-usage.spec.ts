@@ -112,7 +112,9 @@ describe('e2e: the flowgen command line (real processes)', () => {
     expect(code).to.equal(2);
     expect(err).to.contain(file);
     expect(err).to.match(/flow\.tasks\[1\] \(line 6\).*unknown task type `frobnicate`/);
-    expect(err).to.contain('known types: generate, http_endpoint, http_request, log, script');
+    expect(err).to.contain(
+      'known types: generate, http_endpoint, http_request, log, nats_publish, nats_subscribe, script',
+    );
   });
 
   it('a task that stops with an error (a script that does not compile) exits 1 naming the task', async () => {

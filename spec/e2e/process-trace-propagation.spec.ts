@@ -1,3 +1,4 @@
+import { handlesOf } from './support/received';
 import { processScene } from './support/process-scene';
 import { expect } from 'chai';
 import type { ReceivedSpan } from '../../src/collector/received-types';
@@ -5,16 +6,6 @@ import { freePort } from './support/spawn-worker';
 import type { LogLine } from './support/spawn-worker';
 
 const isEventLine = (line: LogLine): boolean => line.msg === 'event' && line.task === 'out';
-
-/** The task.handle spans of one service and task. */
-function handles(spans: readonly ReceivedSpan[], service: string, task: string): ReceivedSpan[] {
-  return spans.filter(
-    (s) =>
-      s.name === 'task.handle' &&
-      s.resource['service.name'] === service &&
-      s.attributes.task === task,
-  );
-}
 
 describe('e2e: one trace across two worker processes on loopback (real child processes)', () => {
   const scene = processScene('flowgen-e2e-trace-');
@@ -65,13 +56,13 @@ describe('e2e: one trace across two worker processes on loopback (real child pro
       (all) => all.filter((s) => s.name === 'task_manager.shutdown').length === 2,
       3_000,
     );
-    const generated = handles(spans, 'e2e-a', 'ticks');
+    const generated = handlesOf(spans, 'e2e-a', 'ticks');
     expect(generated, 'A: one generate task.handle per event').to.have.length(3);
     const traceIds = new Set<string>();
     for (const root of generated) {
       const trace = spans.filter((s) => s.traceId === root.traceId && s.name === 'task.handle');
       const one = (service: string, task: string): ReceivedSpan => {
-        const found = handles(trace, service, task);
+        const found = handlesOf(trace, service, task);
         expect(found, `${service} ${task} task.handle in trace ${root.traceId}`).to.have.length(1);
         return found[0]!;
       };

@@ -1,5 +1,6 @@
 import { IsArray, IsNotEmpty, IsOptional, IsString, ValidateIf } from 'class-validator';
 import { ConfigBlock } from './config-block';
+import { CoordinationConfig } from './coordination-config';
 import { parseDuration } from './duration';
 import { IsDuration } from './is-duration';
 import { readYamlConfigFile } from './read-yaml-config';
@@ -59,6 +60,11 @@ export class WorkerConfig {
   @IsNotEmpty({ each: true, message: 'each entry must be a module path, not empty' })
   modules?: string[];
 
+  /** The `coordination:` block (leases in NATS KV for sources that cannot be split); undefined when omitted. See {@link CoordinationConfig}. */
+  @IsOptional()
+  @ConfigBlock(() => CoordinationConfig)
+  coordination?: CoordinationConfig;
+
   /** `shutdown_timeout` in milliseconds. */
   get shutdownTimeoutMs(): number {
     return parseDuration(this.shutdown_timeout);
@@ -94,6 +100,7 @@ export function loadWorkerConfig(
 ): WorkerConfig {
   const config = validateConfig(WorkerConfig, raw ?? {}, { ...options, path: '' });
   if (config.telemetry === null) config.telemetry = undefined;
+  if (config.coordination === null) config.coordination = undefined;
   return config;
 }
 

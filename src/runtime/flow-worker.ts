@@ -1,4 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
+import type { CoordinationConfig } from '../config/coordination-config';
+import { LeaseCoordinator } from '../coordination/lease-coordinator';
 import { TaskManager } from '../decorators/task-manager.decorator';
 import { getLogger } from '../telemetry/logger';
 import type { Logger } from '../telemetry/logger';
@@ -22,6 +24,8 @@ export interface FlowWorkerOptions {
   readonly shutdownTimeoutMs?: number;
   /** Logger (default: the toolkit's stderr logger). */
   readonly logger?: Logger;
+  /** Leases for sources that cannot be split (the worker config's `coordination`); none when omitted. */
+  readonly coordination?: CoordinationConfig;
 }
 
 /** What a finished run did, per task name. */
@@ -59,6 +63,7 @@ export class FlowWorker {
   private options: FlowWorkerOptions = {};
   private running: Promise<void> | undefined;
   private logger: Logger = getLogger();
+  private leases: LeaseCoordinator | undefined;
 
   /** Resolves every task of `plan` from `container`, wires the channels and registers each task. */
   async start(
@@ -73,6 +78,7 @@ export class FlowWorker {
       stopSignal: this.stopController.signal,
       hardSignal: this.hardController.signal,
       logger: this.logger,
+      flow: plan.name,
     };
     for (const planned of plan.tasks) {
       const { definition, type } = planned;
@@ -88,6 +94,9 @@ export class FlowWorker {
         const from = this.nodes[up];
         if (from !== undefined) from.connectTo(node);
       }
+    }
+    if (options.coordination !== undefined) {
+      this.leases = await LeaseCoordinator.open(options.coordination, plan.name, this.logger);
     }
     for (const node of this.nodes) await this.register(node.instance);
   }
@@ -172,11 +181,16 @@ export class FlowWorker {
 
   private async runAll(): Promise<void> {
     await Promise.allSettled(this.nodes.map((node) => this.runNode(node)));
+    await this.leases?.close();
   }
 
   private async runNode(node: TaskNode): Promise<void> {
     try {
-      await node.run();
+      const leases = this.leases;
+      if (leases !== undefined && node.isSource && leases.leases(node.ctx.type)) {
+        // One tenure (one task.run) per lease held; downstream stays open across them.
+        await leases.runTenures(node.ctx.name, (t) => node.run(t), this.stopController.signal);
+      } else await node.run();
     } catch (error) {
       if (error instanceof ShutdownDeadlineError) {
         // Abandoned at the deadline: not a failure of the task; its events are counted as lost.

@@ -10,6 +10,8 @@ import type { FlowEvent } from './event';
 export interface TaskContext<C = unknown> {
   /** Task name, from the flow's YAML. */
   readonly name: string;
+  /** The flow's name, where the runner knows it (names shared state such as a durable consumer). */
+  readonly flow?: string;
   /** Index of the task in the flow's task list. */
   readonly id: number;
   /** Task type. */

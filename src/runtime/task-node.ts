@@ -1,8 +1,11 @@
 import { DecoratorError } from '../decorators/decorator-error';
 import { getHandlerName } from '../metadata/task-metadata';
+import type { Tenure } from '../coordination/tenure';
 import type { Logger } from '../telemetry/logger';
+import { setSpanAttributes } from '../telemetry/task-spans';
 import type { Channel } from './channel';
 import type { FlowEvent } from './event';
+import { EventCompletion } from './event-completion';
 import type { PlannedTask } from './flow-plan';
 import { DeadlineGate } from './deadline-gate';
 import { toOutputEvents } from './handler-outputs';
@@ -39,6 +42,8 @@ export interface NodeWiring {
   readonly hardSignal: AbortSignal;
   /** The worker's logger. */
   readonly logger: Logger;
+  /** The flow's name, handed to tasks as `ctx.flow`. */
+  readonly flow?: string;
 }
 
 /**
@@ -67,6 +72,8 @@ export class TaskNode {
   private sinceYield = 0;
   /** Ends every wait of this task at the shutdown deadline. */
   private readonly gate: DeadlineGate;
+  /** The lease tenure a leased source runs in now, if any. */
+  private tenure: Tenure | undefined;
 
   constructor(
     public readonly planned: PlannedTask,
@@ -92,13 +99,18 @@ export class TaskNode {
           ? undefined
           : { ms: limit, error: () => new HandlerTimeoutError(definition.name, limit) },
     };
+    const currentSignal = (): AbortSignal => this.tenure?.signal ?? wiring.stopSignal;
     this.ctx = {
       name: definition.name,
+      flow: wiring.flow,
       id: definition.id,
       type: type.options.type,
       config: planned.config,
       logger: wiring.logger.child({ task: definition.name, task_id: definition.id }),
-      signal: wiring.stopSignal,
+      // A leased source sees its tenure's signal: it stops when the lease ends.
+      get signal(): AbortSignal {
+        return currentSignal();
+      },
       deadline: wiring.hardSignal,
       push: (event) => this.push(event),
     };
@@ -121,7 +133,12 @@ export class TaskNode {
    */
   async drainInput(): Promise<number> {
     let dropped = 0;
-    if (this.input !== undefined) for await (const _ of this.input) dropped++;
+    if (this.input !== undefined) {
+      for await (const event of this.input) {
+        dropped++;
+        EventCompletion.of(event)?.fail(new WorkerStoppingError(this.name));
+      }
+    }
     if (dropped > 0) this.ctx.logger.error({ dropped }, 'dropped events sent to a failed task');
     return dropped;
   }
@@ -135,10 +152,15 @@ export class TaskNode {
    * The task's whole run (init, event loop, close) in its `task.run` span.
    * At the shutdown deadline the input loop stops taking events and ends;
    * an `init` or a source's `run` still going then rejects with a
-   * `ShutdownDeadlineError` (close is still called).
+   * `ShutdownDeadlineError` (close is still called). For a leased source,
+   * one lease tenure (its attributes on the span).
    */
-  run(): Promise<void> {
-    return traceTaskRun(this.instance, () => this.runToEnd());
+  run(tenure?: Tenure): Promise<void> {
+    this.tenure = tenure;
+    return traceTaskRun(this.instance, () => {
+      if (tenure !== undefined) setSpanAttributes(tenure.attributes);
+      return this.runToEnd();
+    });
   }
 
   private async runToEnd(): Promise<void> {
@@ -155,6 +177,7 @@ export class TaskNode {
       }
     } finally {
       await this.instance.close?.();
+      this.tenure = undefined;
     }
   }
 
@@ -165,7 +188,9 @@ export class TaskNode {
    * root; events created in the source's run loop carry no context.
    */
   private async push(event: FlowEvent): Promise<readonly FlowEvent[]> {
-    if (this.wiring.stopSignal.aborted) throw new WorkerStoppingError(this.name);
+    if (this.wiring.stopSignal.aborted || this.tenure?.admit() === false) {
+      throw new WorkerStoppingError(this.name);
+    }
     this.unfinished++;
     try {
       return await this.handleAndSend(event);
@@ -180,17 +205,33 @@ export class TaskNode {
     return yieldToEventLoop();
   }
 
+  /*
+   * An event a source tracks (EventCompletion) holds its completion open
+   * until this handler and every send downstream are done, so the source
+   * learns when the whole fan-out has handled it.
+   */
   private async handleAndSend(event: FlowEvent): Promise<FlowEvent[]> {
-    const out = await this.handle(event);
-    for (const next of out) {
-      for (const node of this.downstream) {
-        if (node.input === undefined) continue;
-        node.unfinished++;
-        await this.gate.send(node.input, next);
+    const completion = EventCompletion.of(event);
+    try {
+      const out = await this.handle(event);
+      for (const next of out) {
+        for (const node of this.downstream) {
+          if (node.input === undefined) continue;
+          node.unfinished++;
+          completion?.forward(next);
+          await this.gate.send(node.input, next).catch((error: unknown) => {
+            completion?.fail(error);
+            throw error;
+          });
+        }
       }
+      this.stats.emitted += out.length;
+      completion?.release();
+      return out;
+    } catch (error) {
+      completion?.fail(error);
+      throw error;
     }
-    this.stats.emitted += out.length;
-    return out;
   }
 
   /**

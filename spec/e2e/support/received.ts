@@ -6,6 +6,20 @@ export function spansNamed(spans: readonly ReceivedSpan[], name: string): Receiv
   return spans.filter((s) => s.name === name);
 }
 
+/** The `task.handle` spans of one service (`service.name`) and task. */
+export function handlesOf(
+  spans: readonly ReceivedSpan[],
+  service: string,
+  task: string,
+): ReceivedSpan[] {
+  return spans.filter(
+    (s) =>
+      s.name === 'task.handle' &&
+      s.resource['service.name'] === service &&
+      s.attributes.task === task,
+  );
+}
+
 /** `startTimeUnixNano` as epoch milliseconds. */
 export function startMs(span: ReceivedSpan): number {
   return Number(span.startTimeUnixNano / 1_000_000n);
