@@ -46,6 +46,7 @@ export {
 export { registerTelemetry } from './telemetry/register-telemetry';
 export type { RegisterTelemetryOptions, ExistingProviders } from './telemetry/register-telemetry';
 export { registerTelemetryProviders } from './telemetry/register-providers';
+export { TRACER_PROVIDER, METER_PROVIDER, TELEMETRY_HANDLE } from './telemetry/tokens';
 export type { TelemetryProviders } from './telemetry/register-providers';
 export type { CreateProvidersOptions } from './telemetry/create-providers';
 export type { TelemetryHandle } from './telemetry/telemetry-handle';

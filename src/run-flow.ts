@@ -6,6 +6,7 @@ import { BUILTIN_TASKS } from './connectors/builtin-tasks';
 import { sumIncomingTraceStats } from './connectors/incoming-trace-policy';
 import type { IncomingTraceStats } from './connectors/incoming-trace-policy';
 import type { Constructor } from './metadata/task-metadata';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './telemetry/create-providers';
 import type { CreateProvidersOptions } from './telemetry/create-providers';
 import type { Logger } from './telemetry/logger';
 import { getLogger } from './telemetry/logger';
@@ -62,7 +63,7 @@ export interface RunFlowOptions {
 export interface FlowRunResult {
   /** The flow's name. */
   readonly flow: string;
-  /** Per-task counts: handled, failed, emitted. */
+  /** Per-task counts: processed (ok + failed), failed, emitted. */
   readonly stats: FlowRunStats;
   /**
    * Events handed to a task and never finished, per task (only tasks with
@@ -103,6 +104,11 @@ export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
       ...options.providers,
       installGlobals: options.installGlobals,
       spanProcessors: [...(options.providers?.spanProcessors ?? []), openSpans],
+      // Exports still in flight are cut when the flush has had shutdown_timeout,
+      // also for a library caller whose process goes on after runFlow returns.
+      shutdownTimeoutMs:
+        options.providers?.shutdownTimeoutMs ??
+        Math.min(DEFAULT_SHUTDOWN_TIMEOUT_MS, worker.shutdownTimeoutMs),
     });
   const flushesTelemetry = options.telemetry === undefined && telemetry.enabled;
   const log = options.logger ?? getLogger();

@@ -202,7 +202,7 @@ describe('connectors: nats_subscribe (real nats-server)', () => {
       SpanStatusCode.UNSET,
     ]);
     expect(checks[0]!.attributes['flowgen.attempts']).to.equal(2);
-    expect(result.stats.check).to.deep.include({ handled: 4, failed: 1 });
+    expect(result.stats.check).to.deep.include({ processed: 4, failed: 1 });
     const naks = run.log.lines.filter((l) => l.msg === 'nats message handed back for redelivery');
     expect(naks.map((l) => l.sequence)).to.deep.equal([2]);
   });

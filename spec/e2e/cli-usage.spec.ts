@@ -140,8 +140,8 @@ describe('e2e: the flowgen command line (real processes)', () => {
     expect(code).to.equal(0);
     const finished = worker.logLines().find((l) => l.msg === 'flow finished');
     expect(finished?.stats).to.deep.equal({
-      ticks: { handled: 1, failed: 0, emitted: 1 },
-      out: { handled: 1, failed: 0, emitted: 1 },
+      ticks: { processed: 1, failed: 0, emitted: 1 },
+      out: { processed: 1, failed: 0, emitted: 1 },
     });
   });
 

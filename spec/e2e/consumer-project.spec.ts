@@ -87,9 +87,9 @@ describe('e2e: a consumer project installs the packed package', function () {
       it('runs its own @Task type from YAML through runFlow', async () => {
         const { code, stdout, stderr } = await project.node(['dist/main.js'], app);
         expect(code, stderr).to.equal(0);
-        const stats = JSON.parse(stdout) as Record<string, { handled: number; emitted: number }>;
+        const stats = JSON.parse(stdout) as Record<string, { processed: number; emitted: number }>;
         expect(stats['src']).to.include({ emitted: 3 });
-        expect(stats['dbl']).to.include({ handled: 3, emitted: 3 });
+        expect(stats['dbl']).to.include({ processed: 3, emitted: 3 });
       });
 
       it('runs its kit-based spec (node:test)', async () => {
@@ -109,8 +109,8 @@ describe('e2e: a consumer project installs the packed package', function () {
         expect(code, stderr).to.equal(0);
         const finished = logLines(stderr).find((l) => l['msg'] === 'flow finished');
         expect(finished, stderr).to.not.equal(undefined);
-        const stats = finished?.['stats'] as Record<string, { handled: number; emitted: number }>;
-        expect(stats['dbl']).to.include({ handled: 3, emitted: 3 });
+        const stats = finished?.['stats'] as Record<string, { processed: number; emitted: number }>;
+        expect(stats['dbl']).to.include({ processed: 3, emitted: 3 });
       });
     });
   }

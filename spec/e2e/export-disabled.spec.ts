@@ -51,7 +51,7 @@ describe('export e2e: telemetry off attempts no connection', () => {
       logger: captured.logger,
     });
     await sleep(SETTLE_MS);
-    expect(result.stats['out']!.handled).to.equal(3);
+    expect(result.stats['out']!.processed).to.equal(3);
     expect(counter.connections()).to.equal(0);
     expect(captured.errors()).to.deep.equal([]);
     expect(failures).to.deep.equal([]);
@@ -65,7 +65,7 @@ describe('export e2e: telemetry off attempts no connection', () => {
       logger: captured.logger,
     });
     await sleep(SETTLE_MS);
-    expect(result.stats['out']!.handled).to.equal(3);
+    expect(result.stats['out']!.processed).to.equal(3);
     expect(counter.connections()).to.equal(0);
     expect(captured.errors()).to.deep.equal([]);
     expect(failures).to.deep.equal([]);

@@ -25,7 +25,7 @@ describe('export e2e: error status and exception events over the wire', () => {
       // The worker default would allow more attempts: the task's own retry block must win.
       worker: { retry: { max_attempts: 5, initial_backoff: '1ms', max_backoff: '2ms' } },
     });
-    expect(result.stats['boom']).to.deep.equal({ handled: 4, failed: 1, emitted: 3 });
+    expect(result.stats['boom']).to.deep.equal({ processed: 4, failed: 1, emitted: 3 });
 
     const boom = spansNamed(r.spans(), 'task.handle').filter((s) => taskOf(s) === 'boom');
     expect(boom).to.have.length(4);

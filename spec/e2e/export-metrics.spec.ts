@@ -48,9 +48,9 @@ describe('export e2e: span-derived metrics over the wire', () => {
     const r = await receivers.start();
     const { result } = await runExportingFlow({ flow: FLOW, telemetry: telemetryTo(r.endpoint) });
     expect(result.stats).to.deep.equal({
-      src: { handled: 5, failed: 0, emitted: 5 },
-      boom: { handled: 5, failed: 1, emitted: 4 },
-      out: { handled: 4, failed: 0, emitted: 4 },
+      src: { processed: 5, failed: 0, emitted: 5 },
+      boom: { processed: 5, failed: 1, emitted: 4 },
+      out: { processed: 4, failed: 0, emitted: 4 },
     });
     const points = lastExport(r);
     for (const p of points) expect(p.resource['service.name']).to.equal(SERVICE_NAME);
@@ -61,8 +61,8 @@ describe('export e2e: span-derived metrics over the wire', () => {
     for (const [task, stats] of Object.entries(result.stats)) {
       const d = duration[task];
       expect(d, `task.handle.duration of ${task}`).to.not.equal(undefined);
-      expect(d).to.include({ type: 'histogram', unit: 's', count: stats.handled });
-      expect(d!.sum).to.be.a('number').and.to.be.at.least(0).and.to.be.below(stats.handled);
+      expect(d).to.include({ type: 'histogram', unit: 's', count: stats.processed });
+      expect(d!.sum).to.be.a('number').and.to.be.at.least(0).and.to.be.below(stats.processed);
       expect(d!.attributes).to.deep.equal({
         task,
         task_id: TASK_IDS[task],
@@ -72,7 +72,7 @@ describe('export e2e: span-derived metrics over the wire', () => {
       expect(count[task], `task.handle.count of ${task}`).to.include({
         type: 'sum',
         monotonic: true,
-        value: stats.handled,
+        value: stats.processed,
       });
       expect(errors[task], `task.handle.errors of ${task}`).to.include({
         type: 'sum',

@@ -43,7 +43,7 @@ flow:
         telemetry: telemetryTo(r.endpoint),
         logger: captured.logger,
       });
-      expect(result.stats['out']!.handled).to.equal(3);
+      expect(result.stats['out']!.processed).to.equal(3);
 
       const raw = r.rawRequests();
       expect(raw.length).to.be.at.least(2);

@@ -23,7 +23,7 @@ describe('export e2e: spans over the wire (names, parents, typed attributes)', (
   const receivers = new ReceiverPool();
   const env = new EnvScope();
   let spans: ReceivedSpan[];
-  let stats: Record<string, { handled: number }>;
+  let stats: Record<string, { processed: number }>;
 
   // One run serves every assertion below: they all read what the receiver got.
   before(async () => {
@@ -60,7 +60,7 @@ describe('export e2e: spans over the wire (names, parents, typed attributes)', (
     const handles = spansNamed(spans, 'task.handle');
     for (const { task } of TASKS) {
       const mine = handles.filter((s) => s.attributes['task'] === task);
-      expect(mine, `task.handle of ${task}`).to.have.length(stats[task]!.handled);
+      expect(mine, `task.handle of ${task}`).to.have.length(stats[task]!.processed);
       expect(mine).to.have.length(EVENTS);
     }
 

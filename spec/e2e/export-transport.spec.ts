@@ -79,7 +79,7 @@ describe('export e2e: transport (gzip, headers, TLS)', () => {
         // localhost, not 127.0.0.1: Node warns when TLS SNI is set to an IP address.
         telemetry: telemetryTo(`https://localhost:${r.port}`, { tls: { ca_file: tls!.certPath } }),
       });
-      expect(result.stats['out']!.handled).to.equal(3);
+      expect(result.stats['out']!.processed).to.equal(3);
       expect([...new Set(r.spans().map((s) => s.name))].sort()).to.deep.equal(SPAN_NAMES);
       expect(r.metricPoints('task.handle.count')).to.have.length.greaterThan(0);
     });
@@ -99,8 +99,8 @@ describe('export e2e: transport (gzip, headers, TLS)', () => {
         telemetry: telemetryTo(`https://localhost:${r.port}`),
         providers: { shutdownTimeoutMs },
       });
-      expect(result.stats['src']).to.deep.equal({ handled: 3, failed: 0, emitted: 3 });
-      expect(result.stats['out']).to.deep.equal({ handled: 3, failed: 0, emitted: 3 });
+      expect(result.stats['src']).to.deep.equal({ processed: 3, failed: 0, emitted: 3 });
+      expect(result.stats['out']).to.deep.equal({ processed: 3, failed: 0, emitted: 3 });
       // The flow itself takes a few ms; the rest is the bounded telemetry shutdown.
       expect(elapsedMs, 'runFlow returned within the shutdown bound').to.be.below(
         shutdownTimeoutMs + 1000,

@@ -52,9 +52,9 @@ describe('e2e: shutdown_timeout bounds the exit when a downstream is slow (real 
     const finished = lines.find((l) => l.msg === 'flow finished');
     expect(finished, worker.describe()).to.not.equal(undefined);
     expect(finished!.stats).to.deep.equal({
-      ticks: { handled: 40, failed: 0, emitted: 40 },
-      call: { handled: 1, failed: 0, emitted: 1 },
-      out: { handled: 1, failed: 0, emitted: 1 },
+      ticks: { processed: 40, failed: 0, emitted: 40 },
+      call: { processed: 1, failed: 0, emitted: 1 },
+      out: { processed: 1, failed: 0, emitted: 1 },
     });
     expect(finished!.events_lost).to.equal(39);
     const lostLine = lines.find((l) => l.msg?.startsWith('some events were started') === true);

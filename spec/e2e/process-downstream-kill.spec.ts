@@ -98,7 +98,7 @@ describe('e2e: SIGKILL of the downstream worker (real child processes)', () => {
 
     const finished = a.logLines().find((l) => l.msg === 'flow finished');
     const stats = finished?.stats as
-      | Record<string, { handled: number; failed: number }>
+      | Record<string, { processed: number; failed: number }>
       | undefined;
     expect(stats?.forward?.failed, a.describe()).to.be.at.least(2);
     const errors = receiver

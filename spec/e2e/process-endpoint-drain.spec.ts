@@ -73,14 +73,14 @@ describe('e2e: http_endpoint with parked requests stops within shutdown_timeout 
 
     const finished = worker.logLines().find((l) => l.msg === 'flow finished');
     expect(finished, worker.describe()).to.not.equal(undefined);
-    const stats = finished!.stats as Record<string, { handled: number }>;
+    const stats = finished!.stats as Record<string, { processed: number }>;
     // Requests read after the signal got 503 without entering the flow (on a
     // busy machine some may still be unread at the signal); each one that did
     // enter is lost downstream, none was handled by call.
-    expect(stats.inbox!.handled).to.be.within(65, clients);
-    expect(stats.call!.handled).to.equal(0);
+    expect(stats.inbox!.processed).to.be.within(65, clients);
+    expect(stats.call!.processed).to.equal(0);
     expect(finished!.events_lost, 'every event that entered the flow is lost').to.equal(
-      stats.inbox!.handled,
+      stats.inbox!.processed,
     );
     expect(server.requests).to.have.length(1);
   });

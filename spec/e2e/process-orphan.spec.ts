@@ -63,8 +63,8 @@ describe('e2e: an orphaned worker notices and stops gracefully (real child proce
     expect(orphaned, wrapper.describe()).to.deep.include({ former_parent_pid: wrapper.pid });
     const finished = lines.find((l) => l.msg === 'flow finished');
     expect(finished, wrapper.describe()).to.deep.include({ events_lost: 0 });
-    const stats = finished!.stats as Record<string, { handled: number }>;
-    expect(lines.filter(isEventLine)).to.have.length(stats.out!.handled);
+    const stats = finished!.stats as Record<string, { processed: number }>;
+    expect(lines.filter(isEventLine)).to.have.length(stats.out!.processed);
     expect(
       lines.filter((l) => l.level >= 50),
       'no error logged',

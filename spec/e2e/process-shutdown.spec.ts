@@ -51,7 +51,7 @@ describe('e2e: a worker process stops on SIGTERM/SIGINT (real child processes)',
     expect(lines.filter(isStoppingLine)).to.have.length(1);
     const finished = lines.find((l) => l.msg === 'flow finished');
     expect(finished, worker.describe()).to.not.equal(undefined);
-    const stats = finished!.stats as Record<string, { handled: number; failed: number }>;
+    const stats = finished!.stats as Record<string, { processed: number; failed: number }>;
 
     // Every event logged before the signal: its three task.handle spans, chained, one trace.
     const byId = new Map(spans.map((s) => [s.spanId, s]));
@@ -81,10 +81,10 @@ describe('e2e: a worker process stops on SIGTERM/SIGINT (real child processes)',
       expect(
         handles.filter((s) => s.attributes.task === task),
         `${task} task.handle spans`,
-      ).to.have.length(stats[task]!.handled);
+      ).to.have.length(stats[task]!.processed);
     }
-    expect(stats.out!.handled).to.be.at.least(loggedBefore.length);
-    expect(lines.filter(isEventLine('out'))).to.have.length(stats.out!.handled);
+    expect(stats.out!.processed).to.be.at.least(loggedBefore.length);
+    expect(lines.filter(isEventLine('out'))).to.have.length(stats.out!.processed);
 
     const shutdown = spans.filter((s) => s.name === 'task_manager.shutdown');
     expect(shutdown).to.have.length(1);
@@ -102,7 +102,7 @@ describe('e2e: a worker process stops on SIGTERM/SIGINT (real child processes)',
       const last = points[points.length - 1]!;
       expect(last.temporality).to.equal('cumulative');
       expect(last.resource['service.name']).to.equal('e2e-shutdown');
-      expect(last.value, `task.handle.count of ${task}`).to.equal(stats[task]!.handled);
+      expect(last.value, `task.handle.count of ${task}`).to.equal(stats[task]!.processed);
     }
   });
 
@@ -135,8 +135,8 @@ describe('e2e: a worker process stops on SIGTERM/SIGINT (real child processes)',
     expect(lines[logged]!.payload).to.deep.equal({ answered: 0 });
     const finished = lines.find((l) => l.msg === 'flow finished');
     expect(finished?.stats).to.deep.include({
-      call: { handled: 1, failed: 0, emitted: 1 },
-      out: { handled: 1, failed: 0, emitted: 1 },
+      call: { processed: 1, failed: 0, emitted: 1 },
+      out: { processed: 1, failed: 0, emitted: 1 },
     });
   });
 

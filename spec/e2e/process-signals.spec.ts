@@ -56,9 +56,9 @@ describe('e2e: stop signals at any moment of a worker process (real child proces
     const finished = lines.find((l) => l.msg === 'flow finished');
     expect(finished, worker.describe()).to.deep.include({
       stats: {
-        ticks: { handled: 0, failed: 0, emitted: 0 },
-        double: { handled: 0, failed: 0, emitted: 0 },
-        out: { handled: 0, failed: 0, emitted: 0 },
+        ticks: { processed: 0, failed: 0, emitted: 0 },
+        double: { processed: 0, failed: 0, emitted: 0 },
+        out: { processed: 0, failed: 0, emitted: 0 },
       },
       events_lost: 0,
     });
@@ -103,12 +103,12 @@ describe('e2e: stop signals at any moment of a worker process (real child proces
       spans_exported: receiver.spans().length,
     });
     const finished = lines.find((l) => l.msg === 'flow finished');
-    const stats = finished!.stats as Record<string, { handled: number }>;
-    expect(lines.filter(isEventLine)).to.have.length(stats.out!.handled);
+    const stats = finished!.stats as Record<string, { processed: number }>;
+    expect(lines.filter(isEventLine)).to.have.length(stats.out!.processed);
     expect(finished!.events_lost).to.equal(0);
     expect(
       receiver.spans().filter((s) => s.name === 'task.handle' && s.attributes.task === 'out'),
-    ).to.have.length(stats.out!.handled);
+    ).to.have.length(stats.out!.processed);
   });
 
   it('@slow a second SIGTERM during the final flush to a collector that never answers: exit 130 at once', async function () {

@@ -52,7 +52,7 @@ describe('e2e: hostile scripts in a real worker (real child processes)', () => {
     const { code, signal } = await worker.waitForExit(15_000);
     expect({ code, signal }, worker.stderr()).to.deep.equal({ code: 0, signal: null });
     const finished = worker.logLines().find((l) => l.msg === 'flow finished');
-    expect(finished?.stats).to.deep.include({ hostile: { handled: 6, failed: 4, emitted: 2 } });
+    expect(finished?.stats).to.deep.include({ hostile: { processed: 6, failed: 4, emitted: 2 } });
     const out = `${worker.stdout()}\n${worker.stderr()}`;
     for (const failure of [
       "threw: ReferenceError: 'process' is not defined",

@@ -49,8 +49,8 @@ describe('reliability: the collector is down', () => {
     });
 
     const { result } = await runFlowOn(rig, worker, flow(100, '5ms'));
-    expect(result.stats['src']).to.include({ handled: 100, failed: 0 });
-    expect(result.stats['out']).to.include({ handled: 100, failed: 0 });
+    expect(result.stats['src']).to.include({ processed: 100, failed: 0 });
+    expect(result.stats['out']).to.include({ processed: 100, failed: 0 });
 
     const started = performance.now();
     await rig.handle.shutdown();
@@ -74,7 +74,7 @@ describe('reliability: the collector is down', () => {
     const shutdownBoundMs = 1_500;
     rig = startTelemetry(worker, { shutdownTimeoutMs: shutdownBoundMs, record: true });
     const { result } = await runFlowOn(rig, worker, flow(50, '2ms'));
-    expect(result.stats['out']).to.include({ handled: 50 });
+    expect(result.stats['out']).to.include({ processed: 50 });
     // The first batch is now in its backoff (0.5 s, 1 s, 2 s, 4 s: up to 29.75 s allowed).
     const started = performance.now();
     await rig.handle.shutdown();
@@ -102,7 +102,7 @@ describe('reliability: the collector is down', () => {
     receivers.push(second);
     const backAt = Date.now();
     const { result } = await run;
-    expect(result.stats['out']).to.include({ handled: 150 });
+    expect(result.stats['out']).to.include({ processed: 150 });
 
     const endedAfter = rig
       .recorded()

@@ -63,7 +63,7 @@ describe('reliability: memory stays bounded while the collector is down @slow', 
     const stats = rig.spanStats();
     reportMeasurement('memory, collector down', { wallMs, baseline, before, after, growth, stats });
 
-    expect(result.stats['out']).to.include({ handled: EVENTS, failed: 0 });
+    expect(result.stats['out']).to.include({ processed: EVENTS, failed: 0 });
     // 100,000 task.handle spans kept until exported would be ~150 MB of heap;
     // bounded queues (2048 spans, a few batches in flight) are a few MB.
     const seen = JSON.stringify({ baseline, before, after });

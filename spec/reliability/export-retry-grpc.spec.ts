@@ -44,7 +44,7 @@ describe('reliability: export retries over real gRPC', () => {
     const worker = telemetryWorker(receiver.endpoint);
     rig = startTelemetry(worker, { record: true });
     const { result } = await runFlowOn(rig, worker, FLOW);
-    expect(result.stats['src']?.handled).to.equal(20);
+    expect(result.stats['src']?.processed).to.equal(20);
     await rig.handle.shutdown();
 
     const sent = rig.recorded().map((s) => s.spanContext().spanId);

@@ -72,7 +72,7 @@ async function measure(
   const stopFlushing = every(25, () => void rig.providers.forceFlush());
   try {
     const { result, wallMs } = await runFlowOn(rig, worker, FLOW);
-    expect(result.stats['out']).to.include({ handled: 60, failed: 0 });
+    expect(result.stats['out']).to.include({ processed: 60, failed: 0 });
     const durations = handleDurations(rig.recorded());
     return {
       wallMs,

@@ -94,16 +94,16 @@ describe(`reliability: handler faults (seed ${SEED}; replay with FLOWGEN_SPEC_SE
     const failed = count(modes, (m) => FAILS_IN_RUNTIME.has(m));
     const emitted = modes.reduce((n, m) => n + outputsOf(m), 0);
     expect(result.stats['faulty'], context).to.deep.equal({
-      handled: modes.length,
+      processed: modes.length,
       failed,
       emitted,
     });
     expect(result.stats['src'], context).to.deep.equal({
-      handled: modes.length,
+      processed: modes.length,
       failed: 0,
       emitted: modes.length,
     });
-    expect(result.stats['sink'], context).to.deep.include({ handled: emitted, failed: 0 });
+    expect(result.stats['sink'], context).to.deep.include({ processed: emitted, failed: 0 });
 
     expect(rig.counter.violations(), context).to.deep.equal([]);
     expect(rig.counter.countNamed('task.handle'), context).to.equal(2 * modes.length + emitted);
@@ -243,7 +243,7 @@ describe(`reliability: handler faults (seed ${SEED}; replay with FLOWGEN_SPEC_SE
         const modes = faultMix(seededRandom(SEED + 3), 40);
         const result = await runFaultFlow(broken, modes);
         const failed = count(modes, (m) => FAILS_IN_RUNTIME.has(m));
-        expect(result.stats['faulty']).to.include({ handled: modes.length, failed });
+        expect(result.stats['faulty']).to.include({ processed: modes.length, failed });
         expect(await broken.metric('task.handle.count', { task: 'faulty' })).to.equal(modes.length);
         expect(await broken.metric('task.handle.errors', { task: 'faulty' })).to.equal(failed);
         expect(failures.length).to.be.greaterThan(0);
@@ -267,7 +267,7 @@ describe(`reliability: handler faults (seed ${SEED}; replay with FLOWGEN_SPEC_SE
         const modes = faultMix(seededRandom(SEED + 4), 30);
         const result = await runFaultFlow(broken, modes);
         const failed = count(modes, (m) => FAILS_IN_RUNTIME.has(m));
-        expect(result.stats['faulty']).to.include({ handled: modes.length, failed });
+        expect(result.stats['faulty']).to.include({ processed: modes.length, failed });
         expect(broken.counter.violations()).to.deep.equal([]);
       } finally {
         await broken.shutdown();

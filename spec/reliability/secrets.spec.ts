@@ -123,7 +123,7 @@ describe('reliability: no payload, attribute or header secret leaks', () => {
         [secret, { deep: [[secret]] }],
       ];
       const result = await run();
-      expect(result.stats['touch']).to.deep.equal({ handled: 6, failed: 1, emitted: 5 });
+      expect(result.stats['touch']).to.deep.equal({ processed: 6, failed: 1, emitted: 5 });
       expect(PayloadSink.received).to.equal(5);
 
       // The paths ran: spans, metrics and log lines were made.

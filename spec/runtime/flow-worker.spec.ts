@@ -41,7 +41,7 @@ flow:
     - collect: { name: sink }
 `);
     expect(CollectTask.received['sink']).to.deep.equal([{ n: 2 }, { n: 4 }]);
-    expect(result.stats['sink']).to.deep.equal({ handled: 2, failed: 0, emitted: 0 });
+    expect(result.stats['sink']).to.deep.equal({ processed: 2, failed: 0, emitted: 0 });
     const handles = kit.spans('task.handle');
     expect(handles).to.have.length(6);
     const roots = handles.filter((s) => s.attributes.task === 'src');
@@ -143,7 +143,7 @@ flow:
     expect(await kit.metricValue('task.handle.count', attrs)).to.equal(3);
     expect(await kit.metricValue('task.handle.errors', attrs)).to.equal(1);
     expect(CollectTask.received['sink']).to.deep.equal([{ n: 2 }, { n: 6 }]);
-    expect(result.stats['twice']).to.deep.equal({ handled: 3, failed: 1, emitted: 2 });
+    expect(result.stats['twice']).to.deep.equal({ processed: 3, failed: 1, emitted: 2 });
   });
 
   it('bounds what waits between tasks when a downstream task is slow (backpressure)', async () => {

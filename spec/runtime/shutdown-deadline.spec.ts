@@ -99,8 +99,8 @@ flow:
     );
     expect(msAfterAbort).to.be.within(250, 1_000);
     expect(result.stats).to.deep.equal({
-      src: { handled: 5, failed: 0, emitted: 5 },
-      stuck: { handled: 0, failed: 0, emitted: 0 },
+      src: { processed: 5, failed: 0, emitted: 5 },
+      stuck: { processed: 0, failed: 0, emitted: 0 },
     });
     expect(result.lost).to.deep.equal({ stuck: 5 });
     expect(DeafTask.started, 'the other four never started').to.equal(1);
@@ -128,7 +128,7 @@ flow:
     );
     expect(PoliteTask.sawDeadline).to.equal(1);
     expect(result.lost).to.deep.equal({ p: 2 });
-    expect(result.stats.p).to.deep.equal({ handled: 0, failed: 0, emitted: 0 });
+    expect(result.stats.p).to.deep.equal({ processed: 0, failed: 0, emitted: 0 });
   });
 
   it('abandons a source that ignores ctx.signal: returns at the deadline without a task failure', async () => {

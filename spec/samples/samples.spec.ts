@@ -46,8 +46,8 @@ describe('samples', () => {
       telemetry: kit.handle,
       taskClasses: [PriceLookupTask],
     });
-    expect(result.stats['price']).to.deep.equal({ handled: 6, failed: 1, emitted: 5 });
-    expect(result.stats['out']?.handled).to.equal(5);
+    expect(result.stats['price']).to.deep.equal({ processed: 6, failed: 1, emitted: 5 });
+    expect(result.stats['out']?.processed).to.equal(5);
     const prices = kit.spans('task.handle').filter((s) => s.attributes.task === 'price');
     const failed = prices.filter((s) => s.status.code === SpanStatusCode.ERROR);
     expect(failed).to.have.length(1);

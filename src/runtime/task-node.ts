@@ -26,8 +26,8 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 /** Counts of one task's run. */
 export interface TaskStats {
-  /** Events handled (ok or failed). */
-  handled: number;
+  /** Events processed: handled ok or failed after their retries (so `processed = ok + failed`). */
+  processed: number;
   /** Events that failed after their retries. */
   failed: number;
   /** Events sent downstream. */
@@ -53,7 +53,7 @@ export interface NodeWiring {
  */
 export class TaskNode {
   /** Counts of this task's run. */
-  public readonly stats: TaskStats = { handled: 0, failed: 0, emitted: 0 };
+  public readonly stats: TaskStats = { processed: 0, failed: 0, emitted: 0 };
   /**
    * Events handed to this task (pushed, or sent by an upstream task) whose
    * handling has not ended. After a shutdown that hit its deadline: the
@@ -258,14 +258,14 @@ export class TaskNode {
       },
     }).then(
       (out) => {
-        this.stats.handled++;
+        this.stats.processed++;
         this.unfinished--;
         return out;
       },
       (error: unknown) => {
         // Abandoned at the deadline: neither handled nor failed, but lost (still unfinished).
         if (error instanceof ShutdownDeadlineError) throw error;
-        this.stats.handled++;
+        this.stats.processed++;
         this.stats.failed++;
         this.unfinished--;
         throw error;

@@ -1,7 +1,7 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { DependencyContainer } from 'tsyringe';
 import { decoratedClassList, onDecoratedClass } from '../metadata/task-metadata';
-import { contextManager, ensureContextManager } from './context-manager';
+import { ensureContextManager } from './context-manager';
 import { exportStatsOf } from './export-retry-stats';
 import { instrumentDecoratedClasses } from './instrument-class';
 import { Instrumentation } from './instrumentation';
@@ -9,8 +9,6 @@ import type { SpanDurationProducer } from './span-duration-producer';
 import { attachInstrumentation } from './task-binding';
 import type { TelemetryHandle } from './telemetry-handle';
 import {
-  CONTEXT_MANAGER,
-  INSTRUMENTATION,
   METER_PROVIDER,
   TELEMETRY_HANDLE,
   TRACER_PROVIDER,
@@ -36,7 +34,7 @@ export interface TelemetryProviders {
 
 /**
  * Registers ready-made providers in `container` (the tokens `TRACER_PROVIDER`,
- * `METER_PROVIDER`, `CONTEXT_MANAGER`, `INSTRUMENTATION`, `TELEMETRY_HANDLE`)
+ * `METER_PROVIDER`, `TELEMETRY_HANDLE`)
  * and makes every `@Task` / `@TaskManager` instance resolved from it, or from
  * a child container made after this call, trace through them. Use
  * `registerTelemetry` to build the providers from a config; this is the lower
@@ -78,8 +76,6 @@ export function registerTelemetryProviders(
     container.registerInstance(TRACER_PROVIDER, providers.tracerProvider);
     container.registerInstance(METER_PROVIDER, providers.meterProvider);
   }
-  container.registerInstance(CONTEXT_MANAGER, contextManager);
-  container.registerInstance(INSTRUMENTATION, instrumentation);
   container.registerInstance(TELEMETRY_HANDLE, handle);
   return handle;
 }
