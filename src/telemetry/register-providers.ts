@@ -8,11 +8,7 @@ import { Instrumentation } from './instrumentation';
 import type { SpanDurationProducer } from './span-duration-producer';
 import { attachInstrumentation } from './task-binding';
 import type { TelemetryHandle } from './telemetry-handle';
-import {
-  METER_PROVIDER,
-  TELEMETRY_HANDLE,
-  TRACER_PROVIDER,
-} from './tokens';
+import { METER_PROVIDER, TELEMETRY_HANDLE, TRACER_PROVIDER } from './tokens';
 
 /** Providers to register in a container, and how to flush and stop them. */
 export interface TelemetryProviders {
