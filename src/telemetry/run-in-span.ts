@@ -1,4 +1,4 @@
-import type { Context, Span } from '@opentelemetry/api';
+import type { Context, HrTime, Span, SpanOptions } from '@opentelemetry/api';
 import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { SpanSite } from './span-site';
 import { reportTelemetryFailure } from './telemetry-failure';
@@ -13,8 +13,8 @@ import { ATTR_ERROR_CODE } from './span-names';
  * through unchanged (the same error object is rethrown). Only
  * `instanceof Promise` counts as async: a thenable is a value. The span is
  * made active through the `@opentelemetry/api` context, so spans the call
- * starts with any tracer nest under it. `started`, when given, sees the span
- * right after it started (to set an attribute); it must not throw.
+ * starts with any tracer nest under it. `spanOptions` replaces the site's
+ * own (the handler's one-attempt options).
  */
 export function runInSpan<A extends unknown[], R>(
   site: SpanSite,
@@ -22,17 +22,18 @@ export function runInSpan<A extends unknown[], R>(
   fn: (...args: A) => R,
   self: unknown,
   args: A,
-  started?: (span: Span) => void,
+  spanOptions: SpanOptions = site.spanOptions,
 ): R {
-  const startedAt = performance.now();
   let span: Span | undefined;
   let active = parent;
+  let startedAt = NaN;
   try {
-    span = site.tracer.startSpan(site.name, site.spanOptions, parent);
+    span = site.tracer.startSpan(site.name, spanOptions, parent);
     active = trace.setSpan(parent, span);
-    started?.(span);
+    if (!hasOwnTiming(span)) startedAt = performance.now();
   } catch (error) {
     reportTelemetryFailure(error, `starting ${site.name}`);
+    startedAt = performance.now();
   }
   let result: R;
   try {
@@ -58,6 +59,28 @@ export function runInSpan<A extends unknown[], R>(
   }
   finishSpan(site, span, startedAt, false, undefined);
   return result;
+}
+
+/** An SDK span: it measures its own start and end, so the call's duration is its `duration`. */
+interface TimedSpan {
+  readonly startTime?: unknown;
+  readonly duration?: HrTime;
+}
+
+/*
+ * Whether the span keeps its own times (an SDK span that records): then the
+ * duration recorded is the span's own, and `performance.now()` is not read
+ * again. A non-recording span (sampled out) or a foreign one is timed here.
+ */
+function hasOwnTiming(span: Span): boolean {
+  return Array.isArray((span as TimedSpan).startTime);
+}
+
+/* Seconds the call took: the ended span's own duration, else since `startedAt`. */
+function secondsOf(span: Span | undefined, startedAt: number): number {
+  if (!Number.isNaN(startedAt) || span === undefined) return (performance.now() - startedAt) / 1000;
+  const duration = (span as TimedSpan).duration;
+  return duration === undefined ? 0 : duration[0] + duration[1] / 1e9;
 }
 
 /*
@@ -108,7 +131,7 @@ function finishSpan(
       if (failed) recordSpanError(span, error);
       span.end();
     }
-    site.duration.record((performance.now() - started) / 1000);
+    site.duration.record(secondsOf(span, started));
   } catch (caught) {
     reportTelemetryFailure(caught, `ending ${site.name}`);
   }
