@@ -160,6 +160,15 @@ export function isTraceableIteration(
 class TracedAsyncIterator implements AsyncIterableIterator<unknown> {
   private inner: AsyncIterator<unknown> | undefined;
   private ended = false;
+  /* Settles a step; made once per iteration, not per step. */
+  private readonly settled = (result: IteratorResult<unknown>): IteratorResult<unknown> => {
+    if (result.done === true) this.end(false, undefined);
+    return result;
+  };
+  private readonly failed = (error: unknown): never => {
+    this.end(true, error);
+    throw error;
+  };
 
   constructor(
     private readonly site: SpanSite,
@@ -170,27 +179,23 @@ class TracedAsyncIterator implements AsyncIterableIterator<unknown> {
   ) {}
 
   next(value?: unknown): Promise<IteratorResult<unknown>> {
-    return this.step((it) => it.next(value));
+    return this.step(stepNext, value);
   }
 
   return(value?: unknown): Promise<IteratorResult<unknown>> {
-    return this.step((it) =>
-      it.return !== undefined ? it.return(value) : Promise.resolve({ done: true, value }),
-    ).finally(() => this.end(false, undefined));
+    return this.step(stepReturn, value).finally(() => this.end(false, undefined));
   }
 
   throw(error?: unknown): Promise<IteratorResult<unknown>> {
-    return this.step((it) => {
-      if (it.throw !== undefined) return it.throw(error);
-      throw error;
-    });
+    return this.step(stepThrow, error);
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
     return this;
   }
 
-  private iterator(): AsyncIterator<unknown> {
+  /** @internal The source's iterator (its own when it is one). */
+  iterator(): AsyncIterator<unknown> {
     if (this.inner === undefined) {
       const source = this.source as Partial<AsyncIterator<unknown>> & AsyncIterable<unknown>;
       this.inner =
@@ -201,17 +206,22 @@ class TracedAsyncIterator implements AsyncIterableIterator<unknown> {
     return this.inner;
   }
 
-  private async step(
-    call: (it: AsyncIterator<unknown>) => Promise<IteratorResult<unknown>>,
+  /*
+   * One step of the source with the span active; no closure or async
+   * function per step (a generator of n yields takes n + 1 of them).
+   */
+  private step(
+    call: (it: TracedAsyncIterator, value: unknown) => Promise<IteratorResult<unknown>>,
+    value: unknown,
   ): Promise<IteratorResult<unknown>> {
+    let pending: Promise<IteratorResult<unknown>>;
     try {
-      const result = await context.with(this.active, () => call(this.iterator()));
-      if (result.done === true) this.end(false, undefined);
-      return result;
+      pending = Promise.resolve(context.with(this.active, call, undefined, this, value));
     } catch (error) {
       this.end(true, error);
-      throw error;
+      return Promise.reject(error as Error);
     }
+    return pending.then(this.settled, this.failed);
   }
 
   private end(failed: boolean, error: unknown): void {
@@ -219,4 +229,19 @@ class TracedAsyncIterator implements AsyncIterableIterator<unknown> {
     this.ended = true;
     finishSpan(this.site, this.span, this.started, failed, error);
   }
+}
+
+function stepNext(traced: TracedAsyncIterator, value: unknown): Promise<IteratorResult<unknown>> {
+  return traced.iterator().next(value);
+}
+
+function stepReturn(traced: TracedAsyncIterator, value: unknown): Promise<IteratorResult<unknown>> {
+  const it = traced.iterator();
+  return it.return !== undefined ? it.return(value) : Promise.resolve({ done: true, value });
+}
+
+function stepThrow(traced: TracedAsyncIterator, error: unknown): Promise<IteratorResult<unknown>> {
+  const it = traced.iterator();
+  if (it.throw !== undefined) return it.throw(error);
+  throw error;
 }
