@@ -4,6 +4,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { TelemetryProviders } from '../src';
 import { TelemetryBatchConfig } from '../src/config/telemetry-batch-config';
 import { SpanExportProcessor } from '../src/telemetry/export/span-export-processor';
+import { SpanDurationProducer } from '../src/telemetry/span-duration-producer';
 import { NoopSpanExporter } from './span-counters';
 
 /** A metric reader that is never collected during a run: recording cost only. */
@@ -19,8 +20,17 @@ class IdleMetricReader extends MetricReader {
  * sent from the worker thread to `endpoint`, default batch settings) or,
  * without an endpoint, a BatchSpanProcessor over a no-op exporter; and a
  * meter provider whose reader is never collected.
+ *
+ * The reader also has the toolkit's own duration aggregation as a metric
+ * producer, as `registerTelemetry` builds it. `durations` is NOT part of the
+ * returned providers: given to `registerTelemetryProviders` as they are, the
+ * toolkit records `<span>.duration` on an SDK histogram of the meter provider
+ * (what it does with providers it did not build); pass
+ * `{ ...providers, durations }` to measure the `registerTelemetry` way.
  */
-export function benchProviders(endpoint?: string): TelemetryProviders {
+export function benchProviders(endpoint?: string): TelemetryProviders & {
+  readonly toolkitDurations: SpanDurationProducer;
+} {
   const batch = new TelemetryBatchConfig();
   const spanProcessor =
     endpoint === undefined
@@ -33,8 +43,12 @@ export function benchProviders(endpoint?: string): TelemetryProviders {
           shutdownTimeoutMs: 5_000,
         });
   const tracerProvider = new NodeTracerProvider({ spanProcessors: [spanProcessor] });
-  const meterProvider = new MeterProvider({ readers: [new IdleMetricReader()] });
+  const toolkitDurations = new SpanDurationProducer();
+  const meterProvider = new MeterProvider({
+    readers: [new IdleMetricReader({ metricProducers: [toolkitDurations] })],
+  });
   return {
+    toolkitDurations,
     tracerProvider,
     meterProvider,
     forceFlush: async () => {

@@ -55,6 +55,13 @@ export interface HandlerCostResult {
   readonly skipped: { readonly variant: string; readonly reason: string }[];
 }
 
+/**
+ * `@Handler`, telemetry on, with the toolkit's duration producer on the
+ * metric reader (how `registerTelemetry` builds the providers): durations go
+ * to the toolkit's own histogram cells instead of an SDK histogram.
+ */
+export const HANDLER_ON_PRODUCER = '@Handler, telemetry on, duration producer';
+
 type Loop = (obj: WorkVariant, n: number) => Promise<number>;
 
 const LOOP_BODIES: Readonly<Record<Shape, string>> = {
@@ -97,9 +104,14 @@ export async function runHandlerCost(options: HandlerCostOptions): Promise<Handl
   const providers = benchProviders(receiver?.endpoint);
   trace.setGlobalTracerProvider(providers.tracerProvider);
 
+  const { toolkitDurations, ...given } = providers;
   const enabled = rootContainer.createChildContainer();
-  registerTelemetryProviders(enabled, providers);
+  registerTelemetryProviders(enabled, given);
   const on = decoratedWork(enabled);
+  // The same providers with the toolkit's duration producer on the reader, as registerTelemetry builds them.
+  const built = rootContainer.createChildContainer();
+  registerTelemetryProviders(built, { ...given, durations: toolkitDurations });
+  const onBuilt = decoratedWork(built);
   const off = decoratedWork(rootContainer.createChildContainer());
   const handWritten = new HandWrittenWork(
     providers.tracerProvider.getTracer('bench'),
@@ -109,6 +121,7 @@ export async function runHandlerCost(options: HandlerCostOptions): Promise<Handl
     ['bare method', new BareWork()],
     ['hand-written OTel', handWritten],
     ['@Handler, telemetry on', on],
+    [HANDLER_ON_PRODUCER, onBuilt],
     ['@Handler, telemetry off', off],
   ];
   const skipped: { variant: string; reason: string }[] = [];

@@ -13,6 +13,7 @@ import type { ChildFlags } from './child-process';
 import { runChild } from './child-process';
 import type { FlowResult, FlowScenario } from './flow-scenario';
 import type { HandlerCostOptions, HandlerCostResult, Shape } from './handler-cost';
+import { HANDLER_ON_PRODUCER } from './handler-cost';
 import { MEMORY_TARGET_MIB, memoryGrowthMiB, memoryScenario } from './memory-collector-down';
 import type { ReceiverDecodeResult } from './receiver-decode';
 import type { ScriptCostOptions, ScriptCostResult } from './script-cost';
@@ -302,8 +303,8 @@ async function main(): Promise<void> {
     f === undefined || noop === undefined
       ? Number.NaN
       : f.mainCpuUsPerEvent / noop.mainCpuUsPerEvent;
-  const traced = (shape: Shape): number =>
-    pick(shape, '@Handler, telemetry on') / pick(shape, '@fullstackhouse @Traced');
+  const traced = (shape: Shape, variant = '@Handler, telemetry on'): number =>
+    pick(shape, variant) / pick(shape, '@fullstackhouse @Traced');
   const targets = [
     [
       '@Handler on / hand-written (async)',
@@ -347,6 +348,12 @@ async function main(): Promise<void> {
       fixed(traced('sync'), 2),
       verdict(traced('sync') <= 1),
     ],
+    ...(['async', 'sync'] as const).map((shape) => [
+      `@Handler on, duration producer / @Traced (${shape})`,
+      '<= 1.00',
+      fixed(traced(shape, HANDLER_ON_PRODUCER), 2),
+      verdict(traced(shape, HANDLER_ON_PRODUCER) <= 1),
+    ]),
     [
       'defaults, lean receiver: spans lost',
       '0',

@@ -150,7 +150,7 @@ export function callHandler<R>(
     body,
     instance,
     args,
-    policy === undefined ? markOneAttempt : undefined,
+    policy === undefined ? site.oneAttemptOptions : site.spanOptions,
   );
 }
 
@@ -219,10 +219,6 @@ function bounded(settled: Promise<unknown>, timeout: HandlerPolicy['timeout']): 
     timer = setTimeout(() => reject(timeout.error()), timeout.ms);
   });
   return Promise.race([settled, expired]).finally(() => clearTimeout(timer));
-}
-
-function markOneAttempt(span: Span): void {
-  span.setAttribute(ATTR_ATTEMPTS, 1);
 }
 
 function setAttempts(span: Span | undefined, attempts: number): void {

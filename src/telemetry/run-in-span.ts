@@ -1,4 +1,4 @@
-import type { Context, Span } from '@opentelemetry/api';
+import type { Context, HrTime, Span, SpanOptions } from '@opentelemetry/api';
 import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { SpanSite } from './span-site';
 import { reportTelemetryFailure } from './telemetry-failure';
@@ -13,8 +13,8 @@ import { ATTR_ERROR_CODE } from './span-names';
  * through unchanged (the same error object is rethrown). Only
  * `instanceof Promise` counts as async: a thenable is a value. The span is
  * made active through the `@opentelemetry/api` context, so spans the call
- * starts with any tracer nest under it. `started`, when given, sees the span
- * right after it started (to set an attribute); it must not throw.
+ * starts with any tracer nest under it. `spanOptions` replaces the site's
+ * own (the handler's one-attempt options).
  */
 export function runInSpan<A extends unknown[], R>(
   site: SpanSite,
@@ -22,17 +22,18 @@ export function runInSpan<A extends unknown[], R>(
   fn: (...args: A) => R,
   self: unknown,
   args: A,
-  started?: (span: Span) => void,
+  spanOptions: SpanOptions = site.spanOptions,
 ): R {
-  const startedAt = performance.now();
   let span: Span | undefined;
   let active = parent;
+  let startedAt = NaN;
   try {
-    span = site.tracer.startSpan(site.name, site.spanOptions, parent);
+    span = site.tracer.startSpan(site.name, spanOptions, parent);
     active = trace.setSpan(parent, span);
-    started?.(span);
+    if (!hasOwnTiming(span)) startedAt = performance.now();
   } catch (error) {
     reportTelemetryFailure(error, `starting ${site.name}`);
+    startedAt = performance.now();
   }
   let result: R;
   try {
@@ -58,6 +59,28 @@ export function runInSpan<A extends unknown[], R>(
   }
   finishSpan(site, span, startedAt, false, undefined);
   return result;
+}
+
+/** An SDK span: it measures its own start and end, so the call's duration is its `duration`. */
+interface TimedSpan {
+  readonly startTime?: unknown;
+  readonly duration?: HrTime;
+}
+
+/*
+ * Whether the span keeps its own times (an SDK span that records): then the
+ * duration recorded is the span's own, and `performance.now()` is not read
+ * again. A non-recording span (sampled out) or a foreign one is timed here.
+ */
+function hasOwnTiming(span: Span): boolean {
+  return Array.isArray((span as TimedSpan).startTime);
+}
+
+/* Seconds the call took: the ended span's own duration, else since `startedAt`. */
+function secondsOf(span: Span | undefined, startedAt: number): number {
+  if (!Number.isNaN(startedAt) || span === undefined) return (performance.now() - startedAt) / 1000;
+  const duration = (span as TimedSpan).duration;
+  return duration === undefined ? 0 : duration[0] + duration[1] / 1e9;
 }
 
 /*
@@ -108,7 +131,7 @@ function finishSpan(
       if (failed) recordSpanError(span, error);
       span.end();
     }
-    site.duration.record((performance.now() - started) / 1000);
+    site.duration.record(secondsOf(span, started));
   } catch (caught) {
     reportTelemetryFailure(caught, `ending ${site.name}`);
   }
@@ -137,6 +160,15 @@ export function isTraceableIteration(
 class TracedAsyncIterator implements AsyncIterableIterator<unknown> {
   private inner: AsyncIterator<unknown> | undefined;
   private ended = false;
+  /* Settles a step; made once per iteration, not per step. */
+  private readonly settled = (result: IteratorResult<unknown>): IteratorResult<unknown> => {
+    if (result.done === true) this.end(false, undefined);
+    return result;
+  };
+  private readonly failed = (error: unknown): never => {
+    this.end(true, error);
+    throw error;
+  };
 
   constructor(
     private readonly site: SpanSite,
@@ -147,27 +179,23 @@ class TracedAsyncIterator implements AsyncIterableIterator<unknown> {
   ) {}
 
   next(value?: unknown): Promise<IteratorResult<unknown>> {
-    return this.step((it) => it.next(value));
+    return this.step(stepNext, value);
   }
 
   return(value?: unknown): Promise<IteratorResult<unknown>> {
-    return this.step((it) =>
-      it.return !== undefined ? it.return(value) : Promise.resolve({ done: true, value }),
-    ).finally(() => this.end(false, undefined));
+    return this.step(stepReturn, value).finally(() => this.end(false, undefined));
   }
 
   throw(error?: unknown): Promise<IteratorResult<unknown>> {
-    return this.step((it) => {
-      if (it.throw !== undefined) return it.throw(error);
-      throw error;
-    });
+    return this.step(stepThrow, error);
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
     return this;
   }
 
-  private iterator(): AsyncIterator<unknown> {
+  /** @internal The source's iterator (its own when it is one). */
+  iterator(): AsyncIterator<unknown> {
     if (this.inner === undefined) {
       const source = this.source as Partial<AsyncIterator<unknown>> & AsyncIterable<unknown>;
       this.inner =
@@ -178,17 +206,22 @@ class TracedAsyncIterator implements AsyncIterableIterator<unknown> {
     return this.inner;
   }
 
-  private async step(
-    call: (it: AsyncIterator<unknown>) => Promise<IteratorResult<unknown>>,
+  /*
+   * One step of the source with the span active; no closure or async
+   * function per step (a generator of n yields takes n + 1 of them).
+   */
+  private step(
+    call: (it: TracedAsyncIterator, value: unknown) => Promise<IteratorResult<unknown>>,
+    value: unknown,
   ): Promise<IteratorResult<unknown>> {
+    let pending: Promise<IteratorResult<unknown>>;
     try {
-      const result = await context.with(this.active, () => call(this.iterator()));
-      if (result.done === true) this.end(false, undefined);
-      return result;
+      pending = Promise.resolve(context.with(this.active, call, undefined, this, value));
     } catch (error) {
       this.end(true, error);
-      throw error;
+      return Promise.reject(error as Error);
     }
+    return pending.then(this.settled, this.failed);
   }
 
   private end(failed: boolean, error: unknown): void {
@@ -196,4 +229,19 @@ class TracedAsyncIterator implements AsyncIterableIterator<unknown> {
     this.ended = true;
     finishSpan(this.site, this.span, this.started, failed, error);
   }
+}
+
+function stepNext(traced: TracedAsyncIterator, value: unknown): Promise<IteratorResult<unknown>> {
+  return traced.iterator().next(value);
+}
+
+function stepReturn(traced: TracedAsyncIterator, value: unknown): Promise<IteratorResult<unknown>> {
+  const it = traced.iterator();
+  return it.return !== undefined ? it.return(value) : Promise.resolve({ done: true, value });
+}
+
+function stepThrow(traced: TracedAsyncIterator, error: unknown): Promise<IteratorResult<unknown>> {
+  const it = traced.iterator();
+  if (it.throw !== undefined) return it.throw(error);
+  throw error;
 }
