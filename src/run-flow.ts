@@ -21,7 +21,7 @@ import type { FlowRunStats } from './runtime/flow-worker';
 import { FlowWorker, totalOf } from './runtime/flow-worker';
 import { ShutdownBudget, settlesWithin } from './runtime/shutdown-budget';
 import { TaskFailedError } from './runtime/task-failed-error';
-import { registerTaskClasses, taskTypesOf } from './runtime/task-registry';
+import { registerTaskClasses } from './runtime/task-registry';
 
 /** Options of {@link runFlow}. */
 export interface RunFlowOptions {
@@ -88,13 +88,8 @@ export interface FlowRunResult {
 export async function runFlow(options: RunFlowOptions): Promise<FlowRunResult> {
   const worker = options.worker ?? loadWorkerConfig(undefined);
   const container = options.container ?? rootContainer.createChildContainer();
-  const known = taskTypesOf(container);
-  registerTaskClasses(
-    container,
-    [...BUILTIN_TASKS, ...(options.taskClasses ?? [])].filter(
-      (cls) => ![...known.values()].some((t) => t.cls === cls),
-    ),
-  );
+  // Classes registered already (here or on an ancestor) are skipped by registerTaskClasses.
+  registerTaskClasses(container, [...BUILTIN_TASKS, ...(options.taskClasses ?? [])]);
   const def = typeof options.flow === 'string' ? loadFlowFile(options.flow) : options.flow;
   const plan = planFlow(def, container, worker);
   const openSpans = new OpenSpanCounter();

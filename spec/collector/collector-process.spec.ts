@@ -106,4 +106,13 @@ describe('e2e: `flowgen collector` survives hostile requests (real child process
     expect(out).to.match(/dropped 290000 span\(s\) over the per-trace limit/);
     expect(out).to.match(/refused 25 request\(s\) over the size limit and 0 malformed/);
   });
+
+  it('SIGHUP stops it like SIGTERM: its summary printed, exit 0 (the bin owns the stop signals)', async function () {
+    this.timeout(30_000);
+    const { proc } = await startCollector();
+    proc.signal('SIGHUP');
+    const exit = await proc.waitForExit(15_000);
+    expect(exit, proc.describe()).to.include({ code: 0, signal: null });
+    expect(proc.stdout()).to.match(/received 0 span\(s\) and 0 metric point\(s\)/);
+  });
 });

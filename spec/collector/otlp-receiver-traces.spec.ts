@@ -149,4 +149,22 @@ describe('OtlpReceiver: traces from the real OTLP/gRPC exporter', () => {
     expect(receiver.exportCalls()).to.deep.equal([]);
     expect(receiver.rawRequests()).to.deep.equal([]);
   });
+
+  it('a metrics listener alone is never called for a trace request (even one kept undecoded)', async () => {
+    const calls: number[] = [];
+    const metricsOnly = await OtlpReceiver.start({
+      onMetrics: (points) => calls.push(points.length),
+    });
+    const own = tracingTo(metricsOnly, { serviceName: 'flowgen-spec' }).provider;
+    try {
+      own.getTracer('flowgen').startSpan('task.handle').end();
+      await own.forceFlush();
+      await metricsOnly.waitForSpans(1, 3000);
+      expect(metricsOnly.stats().received.requests).to.be.at.least(1);
+      expect(calls).to.deep.equal([]);
+    } finally {
+      await own.shutdown();
+      await metricsOnly.stop();
+    }
+  });
 });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { captureLogger } from './support/capture-logger';
 import { startBlackHole } from './support/black-hole';
 import type { BlackHole } from './support/black-hole';
-import { runExportingFlow, telemetryTo } from './support/export-run';
+import { exportScene, runExportingFlow, telemetryTo } from './support/export-run';
 
 const FLOW = `
 flow:
@@ -20,6 +20,7 @@ flow:
  * the background: the stock OTLP delegate cannot cancel it.)
  */
 describe('e2e: runFlow as a library against a collector that never answers', () => {
+  exportScene();
   let hole: BlackHole | undefined;
   afterEach(async () => {
     await hole?.close();

@@ -6,7 +6,7 @@ import { runFlow } from '../../src/run-flow';
 import { parseFlow } from '../../src/runtime/flow-loader';
 import { captureLogger } from './support/capture-logger';
 import type { CapturedLine } from './support/capture-logger';
-import { FAST_RETRY, ReceiverPool, telemetryTo } from './support/export-run';
+import { FAST_RETRY, exportScene, telemetryTo } from './support/export-run';
 import { freePort } from './support/spawn-worker';
 
 const UNSAMPLED = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00';
@@ -88,8 +88,7 @@ flow:
 }
 
 describe('e2e: the end-of-run report counts what clients asked of tracing', () => {
-  const receivers = new ReceiverPool();
-  afterEach(() => receivers.stopAll());
+  const { receivers } = exportScene();
 
   it('by default traces "not sampled" requests anyway and counts them', async () => {
     const receiver = await receivers.start();

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { captureLogger } from './support/capture-logger';
-import { ReceiverPool, runExportingFlow, telemetryTo } from './support/export-run';
+import { exportScene, runExportingFlow, telemetryTo } from './support/export-run';
 import { freePort } from './support/spawn-worker';
 
 const FLOW = `
@@ -12,8 +12,7 @@ flow:
 `;
 
 describe('e2e: the end-of-run export report', () => {
-  const receivers = new ReceiverPool();
-  afterEach(() => receivers.stopAll());
+  const { receivers } = exportScene();
 
   it('says every span was exported, with the count the receiver got', async () => {
     const receiver = await receivers.start();

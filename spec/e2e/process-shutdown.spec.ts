@@ -159,9 +159,10 @@ describe('e2e: a worker process stops on SIGTERM/SIGINT (real child processes)',
     expect(worker.running, 'the first signal waits for the stuck handler').to.equal(true);
 
     worker.signal('SIGTERM');
-    const exit = await worker.waitForExit(3_000);
+    const exit = await worker.waitForExit(8_000);
     expect(exit, worker.describe()).to.include({ code: 130, signal: null });
-    expect(exit.msSinceSignal, 'the second signal exits at once').to.be.below(1_000);
+    // "at once": far below the 30 s the stuck handler would hold it, with room for a busy CI machine
+    expect(exit.msSinceSignal, 'the second signal exits at once').to.be.below(5_000);
     const lines = worker.logLines();
     expect(lines.some((l) => l.msg === 'second signal: exiting now')).to.equal(true);
     expect(lines.some((l) => l.msg === 'flow finished')).to.equal(false);

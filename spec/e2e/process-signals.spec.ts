@@ -119,10 +119,11 @@ describe('e2e: stop signals at any moment of a worker process (real child proces
     await sleep(500);
     expect(worker.running, 'still flushing to the black hole').to.equal(true);
     worker.signal('SIGTERM');
-    const exit = await worker.waitForExit(3_000);
+    const exit = await worker.waitForExit(8_000);
 
     expect(exit, worker.describe()).to.include({ code: 130, signal: null });
-    expect(exit.msSinceSignal).to.be.below(1_500);
+    // "at once": far below the 20 s the flush would otherwise take, with room for a busy CI machine
+    expect(exit.msSinceSignal).to.be.below(5_000);
     expect(worker.logLines().some((l) => l.msg === 'second signal: exiting now')).to.equal(true);
   });
 
@@ -135,12 +136,16 @@ describe('e2e: stop signals at any moment of a worker process (real child proces
       6_000,
       'the report',
     );
-    if (worker.running) worker.signal('SIGTERM');
+    const sentAfterReport = worker.running;
+    if (sentAfterReport) worker.signal('SIGTERM');
     const exit = await worker.waitForExit(2_000);
 
     // Either it had already exited after its report (0) or the second signal
     // ended it the documented way (130); never 143 (killed by SIGTERM).
     expect(exit.signal, worker.describe()).to.equal(null);
     expect([0, 130]).to.include(exit.code);
+    // The worker exits right after its report: when it was gone before the
+    // second signal could be sent, this run proved nothing about that signal.
+    if (!sentAfterReport) this.skip();
   });
 });

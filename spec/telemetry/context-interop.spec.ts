@@ -143,7 +143,8 @@ describe('telemetry on the @opentelemetry/api context', () => {
       expect(b.parentSpanContext?.spanId).to.equal(a.spanContext().spanId);
       expect(await kit.metricValue('task.handle.count')).to.equal(1);
       expect(await other.metricValue('task.handle.count')).to.equal(1);
-      expect(await kit.metricValue('task.handle.count', { task: 'inner' })).to.equal(0);
+      const counted = await kit.metricPoints('task.handle.count');
+      expect(counted.map((p) => p.attributes.task)).to.deep.equal(['outer']);
     } finally {
       await other.shutdown();
     }
@@ -276,6 +277,24 @@ describe('registerTelemetry and the OTel globals', () => {
     expect(names).to.include.members(['task.handle', 'library.call', 'after shutdown']);
     const handle = exporter.getFinishedSpans().find((s) => s.name === 'task.handle');
     expect(handle?.attributes).to.include({ task: 'joined', task_id: 4, task_type: 'probe' });
+  });
+
+  it("useProviders 'global' with installGlobals and no SDK: installs nothing (the proxy never points at itself)", async () => {
+    const scope = rootContainer.createChildContainer();
+    const telemetry = registerTelemetry(scope, undefined, {
+      useProviders: 'global',
+      installGlobals: true,
+    });
+    // with the global proxy installed as its own delegate this recursed without end
+    expect(() => trace.getTracer('user').startSpan('probe').end()).to.not.throw();
+    await bindTask(scope.resolve(ProbeTask), { name: 'alone', id: 5 }).handle(
+      FlowEvent.create({ n: 1 }),
+    );
+    await telemetry.shutdown();
+    const delegate = (
+      trace.getTracerProvider() as unknown as { getDelegate(): unknown }
+    ).getDelegate();
+    expect(delegate).to.not.equal(trace.getTracerProvider());
   });
 });
 

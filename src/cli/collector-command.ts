@@ -105,7 +105,10 @@ export function collectorOptions(command: Command): Command {
  * receiver that prints each finished trace as a tree and each metric export
  * as a table, until SIGINT/SIGTERM.
  */
-export async function collectorCommand(options: CollectorCommandOptions): Promise<number> {
+export async function collectorCommand(
+  options: CollectorCommandOptions,
+  stop: AbortSignal,
+): Promise<number> {
   const running = await runCollector({
     port: options.port,
     host: options.host,
@@ -127,10 +130,13 @@ export async function collectorCommand(options: CollectorCommandOptions): Promis
       (options.jsonl !== undefined ? `; appending to ${options.jsonl}` : '') +
       '. Ctrl-C to stop.\n',
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  // The bin's stop requests (SIGTERM, SIGINT, SIGHUP, from its first line on);
+  // a second signal exits 130 there.
+  if (!stop.aborted) {
+    await new Promise<void>((resolve) =>
+      stop.addEventListener('abort', () => resolve(), { once: true }),
+    );
+  }
   await running.close();
   return EXIT_OK;
 }

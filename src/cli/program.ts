@@ -68,7 +68,7 @@ export async function runProgram(argv: readonly string[], stop: StopRequests): P
       .option('-p, --port <port>', 'port to listen on', port, 4317)
       .option('--host <host>', 'interface to listen on', '127.0.0.1'),
   ).action(async (options: CollectorCommandOptions) => {
-    process.exitCode = await collectorCommand(options);
+    process.exitCode = await collectorCommand(options, stop.signal);
   });
 
   installTelemetryWarnings();

@@ -671,8 +671,9 @@ export class OtlpReceiver {
     }
     for (const waiter of [...this.waiters]) waiter.check();
     try {
-      if (service === 'traces' && Array.isArray(spans)) this.options.onTrace?.(spans, record);
-      else this.options.onMetrics?.(points, record);
+      if (service === 'traces') {
+        if (Array.isArray(spans)) this.options.onTrace?.(spans, record);
+      } else this.options.onMetrics?.(points, record);
     } catch (error) {
       // A listener bug must not fail the exporter's call nor crash the process hosting the receiver.
       process.emitWarning(

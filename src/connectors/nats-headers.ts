@@ -1,49 +1,29 @@
-import type { Context, TextMapGetter, TextMapSetter } from '@opentelemetry/api';
-import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import type { SpanContext } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { Context, SpanContext } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import type { MsgHdrs } from '@nats-io/nats-core';
-import { reportTelemetryFailure } from '../telemetry/telemetry-failure';
+import { extractTraceContext, injectTraceContext } from '../telemetry/trace-propagation';
 
 /*
- * One W3C propagator for the NATS connectors, used through the OTel
- * propagation interface on the task.handle span's context: the global
- * propagator is not touched, as for http_request.
+ * NATS message headers through the toolkit's one propagation path (the global
+ * propagator when one is registered, else W3C), as for http_request and
+ * http_endpoint. Header names are case-sensitive and a missing header reads
+ * as "": empty values count as absent.
  */
-const PROPAGATOR = new W3CTraceContextPropagator();
 
-/*
- * NATS header names are case-sensitive and a missing header reads as "":
- * the getter turns "" into undefined so the propagator sees "absent".
- */
-const GETTER: TextMapGetter<MsgHdrs> = {
-  keys: (carrier) => carrier.keys(),
-  get: (carrier, key) => {
-    const value = carrier.get(key);
-    return value === '' ? undefined : value;
-  },
-};
-
-const SETTER: TextMapSetter<MsgHdrs> = {
-  set: (carrier, key, value) => carrier.set(key, value),
-};
-
-/** Writes the W3C trace context of `context` (`traceparent`, `tracestate`) into `headers`. Never throws. */
+/** Writes the trace context of `context` (`traceparent`, `tracestate`) into `headers`. Never throws. */
 export function injectTraceHeaders(context: Context, headers: MsgHdrs): void {
-  try {
-    PROPAGATOR.inject(context, headers, SETTER);
-  } catch (error) {
-    reportTelemetryFailure(error, 'injecting trace headers into a NATS message');
-  }
+  const carrier: Record<string, string> = {};
+  injectTraceContext(carrier, context);
+  for (const [key, value] of Object.entries(carrier)) headers.set(key, value);
 }
 
 /** The remote span context a message's headers carry, or undefined (then the event starts a trace). Never throws. */
 export function extractTraceHeaders(headers: MsgHdrs | undefined): SpanContext | undefined {
   if (headers === undefined) return undefined;
-  try {
-    return trace.getSpanContext(PROPAGATOR.extract(ROOT_CONTEXT, headers, GETTER));
-  } catch (error) {
-    reportTelemetryFailure(error, 'reading trace headers of a NATS message');
-    return undefined;
+  const carrier: Record<string, string> = {};
+  for (const key of headers.keys()) {
+    const value = headers.get(key);
+    if (value !== '') carrier[key] = value;
   }
+  return trace.getSpanContext(extractTraceContext(carrier));
 }

@@ -1,3 +1,4 @@
+import { WorkerStoppingError } from '../runtime/worker-stopping-error';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
@@ -67,12 +68,21 @@ export interface NatsPublishedMetadata {
 @Task({ type: 'nats_publish', config: NatsPublishConfig })
 export class NatsPublishTask implements TaskLifecycle<NatsPublishConfig> {
   private link: NatsLink | undefined;
+  private closed = false;
   private js: JetStreamClient | undefined;
 
   /** Connects, and checks (or creates) the configured stream. */
   async init(ctx: TaskContext<NatsPublishConfig>): Promise<void> {
     const { config } = ctx;
+    this.closed = false; // a new tenure of a leased task opens again
     this.link = await NatsLink.open(config.url, ctx.name, ctx.logger);
+    // Closed while connecting (the shutdown deadline passed during init): a
+    // connection made now would reconnect forever with nobody to close it.
+    if (this.closed) {
+      await this.link.close();
+      this.link = undefined;
+      throw new WorkerStoppingError(ctx.name);
+    }
     if (config.stream !== undefined) {
       const stream = config.stream;
       await ensureStream(
@@ -133,6 +143,7 @@ export class NatsPublishTask implements TaskLifecycle<NatsPublishConfig> {
 
   /** Closes the connection. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.link?.close();
     this.link = undefined;
     this.js = undefined;

@@ -97,13 +97,22 @@ export class NatsSubscribeTask implements TaskLifecycle<NatsSubscribeConfig> {
     redelivered: 0,
   };
   private link: NatsLink | undefined;
+  private closed = false;
   private consumer: Consumer | undefined;
   private readonly inbound = new WeakMap<FlowEvent, InboundMessage>();
 
   /** Connects and makes sure the stream and the durable consumer exist. */
   async init(ctx: TaskContext<NatsSubscribeConfig>): Promise<void> {
     const { config } = ctx;
+    this.closed = false; // a new tenure of a leased task opens again
     this.link = await NatsLink.open(config.url, ctx.name, ctx.logger);
+    // Closed while connecting (the shutdown deadline passed during init): a
+    // connection made now would reconnect forever with nobody to close it.
+    if (this.closed) {
+      await this.link.close();
+      this.link = undefined;
+      throw new WorkerStoppingError(ctx.name);
+    }
     const jsm = await jetstreamManager(this.link.nc);
     try {
       await jsm.streams.info(config.stream);
@@ -187,6 +196,7 @@ export class NatsSubscribeTask implements TaskLifecycle<NatsSubscribeConfig> {
 
   /** Closes the connection; unacked messages stay with the server for redelivery. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.link?.close();
     this.link = undefined;
     this.consumer = undefined;

@@ -1,3 +1,4 @@
+import { settlesWithin } from '../runtime/shutdown-budget';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../telemetry/logger';
 import type { ConnectorAttributes } from '../telemetry/attribute-values';
@@ -25,6 +26,9 @@ function marginOf(ttlMs: number): number {
   return Math.min(1_000, ttlMs / 5);
 }
 
+/** How long a release waits for a renewal on its way (the server may be away). */
+const RENEW_WAIT_ON_RELEASE_MS = 1_000;
+
 /**
  * One held lease: renews it every `renewMs` with a revision-checked update
  * and ends itself at the local deadline (last renewal sent + TTL - margin)
@@ -42,6 +46,8 @@ export class LeaseTenure implements Tenure {
   private deadline: number;
   private renewTimer: NodeJS.Timeout | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
+  /** The renewal on its way, if any: release waits for it to know the revision. */
+  private renewing: Promise<void> = Promise.resolve();
   private readonly onStop: () => void;
   private readonly stop: AbortSignal;
 
@@ -55,7 +61,8 @@ export class LeaseTenure implements Tenure {
     stop: AbortSignal,
     private readonly logger: Logger,
   ) {
-    this.signal = AbortSignal.any([this.controller.signal, stop]);
+    // `onStop` ends the tenure (aborting the controller) when the worker stops.
+    this.signal = this.controller.signal;
     this.attributes = {
       [ATTR_LEASE_KEY]: key,
       [ATTR_LEASE_HOLDER]: holder,
@@ -80,6 +87,9 @@ export class LeaseTenure implements Tenure {
   /** Ends the tenure (if it still lasts) and deletes the key if it is still ours. Never throws. */
   async release(): Promise<void> {
     this.end('released');
+    // A renewal already on its way raises the revision: delete with that one,
+    // or the delete is refused and others wait for the TTL.
+    await settlesWithin(this.renewing, RENEW_WAIT_ON_RELEASE_MS);
     try {
       await this.store.release(this.key, this.revision);
     } catch (error) {
@@ -112,7 +122,9 @@ export class LeaseTenure implements Tenure {
 
   private scheduleRenew(): void {
     if (this.ended !== undefined) return;
-    this.renewTimer = setTimeout(() => void this.renew(), this.timings.renewMs);
+    this.renewTimer = setTimeout(() => {
+      this.renewing = this.renew();
+    }, this.timings.renewMs);
   }
 
   private async renew(): Promise<void> {
@@ -121,12 +133,12 @@ export class LeaseTenure implements Tenure {
     const sentAt = performance.now();
     try {
       const next = await this.store.renew(this.key, { holder: this.holder }, this.revision);
+      if (next !== undefined) this.revision = next;
       if (this.ended !== undefined) return;
       if (next === undefined) {
         this.end('lost');
         return;
       }
-      this.revision = next;
       this.deadline = sentAt + this.timings.ttlMs - marginOf(this.timings.ttlMs);
       this.armDeadline();
     } catch (error) {

@@ -11,7 +11,7 @@ import { isSourceType } from './flow-plan';
 import type { TaskLifecycle } from './task-context';
 import type { TaskStats } from './task-node';
 import { TaskNode } from './task-node';
-import { settlesWithin } from './shutdown-budget';
+import { SETTLE_AFTER_DEADLINE_MS, settlesWithin } from './shutdown-budget';
 import { ShutdownDeadlineError } from './shutdown-deadline-error';
 import type { TaskFailure } from './task-failed-error';
 import { bindTask } from '../telemetry/runtime-telemetry';
@@ -30,12 +30,6 @@ export interface FlowWorkerOptions {
 
 /** What a finished run did, per task name. */
 export type FlowRunStats = Record<string, TaskStats>;
-
-/*
- * After the hard deadline every wait of the runtime ends at once (see
- * DeadlineGate); this is only how long shutdown lets those settle.
- */
-const SETTLE_AFTER_DEADLINE_MS = 200;
 
 /**
  * The task manager that runs one flow: `start` resolves and registers each

@@ -2,6 +2,13 @@
 export const TELEMETRY_RESERVE_MAX_MS = 2_000;
 
 /**
+ * After the events' deadline, how long the worker still waits for its tasks
+ * to unwind (close what they opened); taken from the events' part, so the
+ * whole stop stays within `shutdown_timeout`.
+ */
+export const SETTLE_AFTER_DEADLINE_MS = 200;
+
+/**
  * How one shutdown spends its `shutdown_timeout`, measured from the moment it
  * starts: in-flight events get the first part; the final telemetry flush gets
  * whatever is left, and at least a reserve (a quarter of the timeout, at most
@@ -16,27 +23,25 @@ export const TELEMETRY_RESERVE_MAX_MS = 2_000;
  * ```
  */
 export class ShutdownBudget {
-  /** When the shutdown started (`Date.now()`). */
-  readonly startedAt: number;
   /** When everything must be done (`Date.now()` scale). */
   readonly endsAt: number;
   private readonly reserveMs: number;
 
   constructor(
     /** `shutdown_timeout` in ms. */
-    readonly totalMs: number,
+    totalMs: number,
     /** Whether a telemetry flush follows the events. */
     telemetry: boolean,
     now = Date.now(),
   ) {
-    this.startedAt = now;
     this.endsAt = now + totalMs;
     this.reserveMs = telemetry ? Math.min(TELEMETRY_RESERVE_MAX_MS, Math.floor(totalMs / 4)) : 0;
   }
 
-  /** How long in-flight events may still run. */
+  /** How long in-flight events may still run (the unwinding after their deadline excluded). */
   forEventsMs(now = Date.now()): number {
-    return Math.max(0, this.endsAt - this.reserveMs - now);
+    const settle = Math.min(SETTLE_AFTER_DEADLINE_MS, Math.floor((this.endsAt - now) / 10));
+    return Math.max(0, this.endsAt - this.reserveMs - settle - now);
   }
 
   /** What is left of the whole budget (for the final telemetry flush). */

@@ -29,7 +29,7 @@ const RETRYABLE_CODES: ReadonlySet<number> = new Set([
   GrpcCode.DATA_LOSS,
 ]);
 
-/** Tuning of {@link RetryingSpanExporter} / {@link RetryingMetricExporter}; every field has a default. */
+/** Tuning of the export retries (the span pipeline's and {@link RetryingMetricExporter}); every field has a default. */
 export interface ExportRetryOptions {
   /** Attempts per batch in total, the first included (1 = no retry). Default 5. */
   readonly maxAttempts?: number;

@@ -194,8 +194,9 @@ async function runAttempts<R>(
   let attempts = 0;
   const attempt = (n: number): Promise<unknown> => {
     attempts = n;
-    const settled = settleHandlerResult(original.apply(instance, args));
-    return bounded(policy.gate?.race(settled) ?? settled, policy.timeout);
+    // The timeout inside the gate: a timed-out attempt leaves nothing waiting on the gate.
+    const settled = bounded(settleHandlerResult(original.apply(instance, args)), policy.timeout);
+    return policy.gate?.race(settled) ?? settled;
   };
   try {
     const value = await (policy.retry ?? ONE_ATTEMPT).run(attempt, {
@@ -249,26 +250,22 @@ function recordAttempt(
   }
 }
 
-const handlers = new WeakMap<object, AnyMethod>();
-
 /**
- * The `@Handler` method of an instance's class, as written (not the traced
- * wrapper). A `DecoratorError` when the class has none.
+ * The `@Handler` method of an instance, as written (not the traced wrapper),
+ * looked up on the instance at each call: a handler replaced on one instance
+ * (a test spy, an instance field) is the one that runs. A `DecoratorError`
+ * when the class has none.
  */
 export function handlerOf(instance: object): AnyMethod {
   const cls = instance.constructor as { readonly prototype: unknown; readonly name: string };
-  const known = handlers.get(cls);
-  if (known !== undefined) return known;
   const name = getHandlerName(cls);
   const method =
-    name === undefined ? undefined : (cls.prototype as Record<string | symbol, unknown>)[name];
+    name === undefined ? undefined : (instance as Record<string | symbol, unknown>)[name];
   if (typeof method !== 'function') {
     const type = getTaskOptions(cls)?.type ?? '?';
     throw new DecoratorError(
       `${cls.name} (type ${type}) has no @Handler() method; mark the method that processes one event with @Handler().`,
     );
   }
-  const original = originalOf(method as AnyMethod);
-  handlers.set(cls, original);
-  return original;
+  return originalOf(method as AnyMethod);
 }

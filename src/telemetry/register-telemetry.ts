@@ -25,6 +25,7 @@ export interface RegisterTelemetryOptions extends CreateProvidersOptions {
    * instrumentation libraries export through the same pipeline and
    * `service.name`. Taken back out by `shutdown()`. `flowgen run` does this;
    * the default is off, so a library or a spec touches no global provider.
+   * Ignored with `useProviders: 'global'` (those are the globals already).
    */
   readonly installGlobals?: boolean;
   /**
@@ -76,7 +77,10 @@ export function registerTelemetry(
         ? createTelemetryProviders(config, options)
         : undefined;
   const handle = registerTelemetryProviders(container, providers);
+  // The globals are installed already when they are what flowgen borrows:
+  // making the global proxy the global provider again would point it at itself.
   if (options.installGlobals !== true || providers === undefined) return handle;
+  if (options.useProviders === 'global') return handle;
   const globals = installGlobals(providers.tracerProvider, providers.meterProvider);
   return {
     enabled: handle.enabled,

@@ -7,7 +7,6 @@ import type {
   PushMetricExporter,
   ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ExportRetryError } from './export-retry-error';
 import { backoffMs, resolveExportRetryOptions, retryDecision } from './export-retry-policy';
 import type { ExportRetryOptions, ResolvedExportRetryOptions } from './export-retry-policy';
@@ -62,7 +61,7 @@ type Counters = {
  * pending): a batch that arrives when that many are, fails at once and is
  * counted as dropped, so a slow or down collector costs bounded memory.
  *
- * Use {@link RetryingSpanExporter} or {@link RetryingMetricExporter}.
+ * Used by the span pipeline (ChunkPump) and {@link RetryingMetricExporter}.
  */
 export class ExportRetrier<T> {
   private readonly options: ResolvedExportRetryOptions;
@@ -308,50 +307,6 @@ export class ExportRetrier<T> {
       this.finishWaiters.add(check);
       check();
     });
-  }
-}
-
-/**
- * A `SpanExporter` that retries what the wrapped exporter fails to send, as
- * {@link ExportRetrier} describes. Items counted are spans.
- *
- * @example
- * ```ts
- * const exporter = new RetryingSpanExporter(new OTLPTraceExporter({ url }), { budgetMs: 25_000 });
- * new BatchSpanProcessor(exporter, { exportTimeoutMillis: 30_000 });
- * exporter.stats().droppedItems; // spans the collector never got
- * ```
- */
-export class RetryingSpanExporter implements SpanExporter {
-  private readonly retrier: ExportRetrier<ReadableSpan[]>;
-
-  constructor(inner: SpanExporter, options: ExportRetryOptions = {}) {
-    this.retrier = new ExportRetrier(inner, (spans) => spans.length, 'span', options);
-  }
-
-  /** Sends `spans`, retrying retryable failures; calls `resultCallback` exactly once. */
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    this.retrier.export(spans, resultCallback);
-  }
-
-  /** Waits for the batches in flight, then shuts the wrapped exporter down. */
-  shutdown(): Promise<void> {
-    return this.retrier.shutdown();
-  }
-
-  /** Waits for the batches in flight. */
-  forceFlush(): Promise<void> {
-    return this.retrier.forceFlush();
-  }
-
-  /** See {@link ExportRetrier.capDeadline}. */
-  capDeadline(at: number): void {
-    this.retrier.capDeadline(at);
-  }
-
-  /** The counters; items are spans. */
-  stats(): ExportSignalStats {
-    return this.retrier.stats();
   }
 }
 

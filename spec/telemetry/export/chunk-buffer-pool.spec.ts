@@ -25,10 +25,16 @@ describe('telemetry/export: ChunkBufferPool', () => {
     const b = pool.acquire(70_000)!;
     pool.release(a);
     pool.release(b); // over the bound: left to the GC
-    pool.release(new Uint8Array(72 * 1024));
     expect(pool.acquire(70_000)!.buffer).to.equal(a.buffer);
     const next = pool.acquire(70_000)!.buffer;
     expect(next).to.not.equal(b.buffer);
     expect(next).to.be.instanceOf(SharedArrayBuffer);
+    // a buffer it did not make is never handed out again, even with room to keep it
+    const roomy = new ChunkBufferPool();
+    const foreign = new Uint8Array(72 * 1024);
+    roomy.release(foreign);
+    const fresh = roomy.acquire(70_000)!.buffer;
+    expect(fresh).to.not.equal(foreign.buffer);
+    expect(fresh).to.be.instanceOf(SharedArrayBuffer);
   });
 });

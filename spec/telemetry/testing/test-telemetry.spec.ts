@@ -135,8 +135,19 @@ describe('TestTelemetry (the test kit)', () => {
       let wrongKind: unknown;
       await kit.histogram('task.handle.count').catch((e: unknown) => (wrongKind = e));
       expect((wrongKind as Error).message).to.contain('is a sum, not a histogram');
-      const none = await kit.histogram('nothing.duration');
-      expect(none).to.include({ count: 0, sum: 0 });
+      // a missing series is an error naming what there is, never a count of 0
+      let missing: unknown;
+      await kit.histogram('nothing.duration').catch((e: unknown) => (missing = e));
+      expect((missing as Error).message).to.equal(
+        'no nothing.duration series with {}; no nothing.duration series at all.',
+      );
+      let wrongTask: unknown;
+      await kit
+        .metricValue('task.handle.count', { task: 'nope' })
+        .catch((e: unknown) => (wrongTask = e));
+      expect((wrongTask as Error).message).to.contain(
+        'no task.handle.count series with {"task":"nope"}; there are: {"task":"inv"',
+      );
     });
   });
 

@@ -1,3 +1,4 @@
+import { resolveExportRetryOptions } from '../export-retry-policy';
 import { MessageChannel } from 'node:worker_threads';
 import type { MessagePort, Worker } from 'node:worker_threads';
 import type { ExportResult } from '@opentelemetry/core';
@@ -50,7 +51,8 @@ export class ExportWorkerThread implements ChunkSender {
     private readonly onResult: ChunkResultListener,
     private readonly onDeath: (error: Error) => void,
   ) {
-    const maxInFlight = options.retry.maxInFlight ?? 1;
+    // What the pump in the thread allows (defaults resolved the same way there).
+    const { maxInFlight } = resolveExportRetryOptions(options.retry);
     this.last = { retries: 0, recoveredBatches: 0, inFlight: 0, peakInFlight: 0, maxInFlight };
     this.window = 2 * maxInFlight;
     this.worker = sharedExportWorker(entry);

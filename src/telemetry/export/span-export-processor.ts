@@ -1,3 +1,4 @@
+import { bounded } from '../bounded';
 import type { Context } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import { ExportResultCode, globalErrorHandler } from '@opentelemetry/core';
@@ -198,9 +199,15 @@ export class SpanExportProcessor implements SpanProcessor {
     const deadline = sleep(Math.max(0, at - Date.now()));
     await Promise.race([this.idle(), deadline.done]);
     deadline.cancel();
-    await this.sender.stop(at);
-    // A shutdown that gave up leaves no timer behind.
+    // A shutdown that gave up leaves no keep-alive timer behind.
     for (const wake of [...this.idleWaiters]) wake();
+    // Stopping the sender waits for the gRPC calls it has out, which the stock
+    // delegate lets run to export_timeout: wait for it only up to the bound.
+    await bounded(
+      () => this.sender.stop(at),
+      Math.max(0, at - Date.now()) + STOP_MARGIN_MS,
+      'span export stop',
+    );
     // What never got a result will not get one now.
     for (const [id, chunk] of this.outstanding) {
       this.settle(id, chunk, {
@@ -365,6 +372,9 @@ function logWorkerFailure(error: unknown): void {
     'span export worker thread unavailable; sending spans from the main thread',
   );
 }
+
+/** Past the shutdown bound, how long the sender may take to say it stopped. */
+const STOP_MARGIN_MS = 250;
 
 function sleep(ms: number): { done: Promise<void>; cancel: () => void } {
   let timer: NodeJS.Timeout | undefined;

@@ -199,16 +199,20 @@ export class TestTelemetry {
 
   /**
    * A counter's total (or a gauge's value), summed over the series whose
-   * attributes include `attributes`; 0 when none. A histogram (`*.duration`)
-   * has no single value: this throws and points at {@link histogram}.
+   * attributes include `attributes`. Throws, listing the series there are,
+   * when none matches: a missing metric is never read as 0. A histogram
+   * (`*.duration`) has no single value: this throws and points at
+   * {@link histogram}.
    */
   async metricValue(name: string, attributes: Attributes = {}): Promise<number> {
-    const points = (await this.metricPoints(name)).filter((p) => matches(p.attributes, attributes));
+    const all = await this.metricPoints(name);
+    const points = all.filter((p) => matches(p.attributes, attributes));
     if (points.some((p) => p.kind === 'histogram')) {
       throw new Error(
         `${name} is a histogram: use kit.histogram('${name}') for its count, sum and buckets.`,
       );
     }
+    if (points.length === 0) throw noSeries(name, attributes, all);
     return points.reduce((n, p) => n + p.value, 0);
   }
 
@@ -224,7 +228,9 @@ export class TestTelemetry {
    * ```
    */
   async histogram(name: string, attributes: Attributes = {}): Promise<HistogramValue> {
-    const points = (await this.metricPoints(name)).filter((p) => matches(p.attributes, attributes));
+    const all = await this.metricPoints(name);
+    const points = all.filter((p) => matches(p.attributes, attributes));
+    if (points.length === 0) throw noSeries(name, attributes, all);
     const other = points.find((p) => p.kind !== 'histogram');
     if (other !== undefined) {
       throw new Error(
@@ -340,4 +346,13 @@ function sortedEntries(attributes: Attributes): [string, unknown][] {
 
 function matches(actual: Attributes, wanted: Attributes): boolean {
   return Object.entries(wanted).every(([k, v]) => actual[k] === v);
+}
+
+/* A metric asked for that is not there: an error naming what there is, never a silent 0. */
+function noSeries(name: string, attributes: Attributes, all: readonly MetricPoint[]): Error {
+  const known = all.map((p) => JSON.stringify(p.attributes)).join(', ');
+  return new Error(
+    `no ${name} series with ${JSON.stringify(attributes)}; ` +
+      (all.length === 0 ? `no ${name} series at all.` : `there are: ${known}.`),
+  );
 }
